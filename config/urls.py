@@ -1,0 +1,25 @@
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+from config.api import api
+from headway.workspaces import views as workspace_views
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("", workspace_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("headway.accounts.urls")),
+    path("workspaces/new/", workspace_views.workspace_create, name="workspace_create"),
+    path("invitations/<str:token>/", workspace_views.invitation_accept, name="invitation_accept"),
+    path("w/<slug:ws>/", include("headway.workspaces.urls")),
+    path("w/<slug:ws>/portfolio/", include("headway.portfolio.urls")),
+    path("w/<slug:ws>/customers/", include("headway.customers.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "headway.core.views.not_found"
+handler403 = "headway.core.views.forbidden"

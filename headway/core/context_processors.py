@@ -1,0 +1,44 @@
+"""What every page's layout needs: the sidebar, the workspace switcher and the user's role."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from headway.core import permissions
+from headway.core.permissions import Action
+
+# (key, label, url name or None when the area is still to come, icon)
+AREAS: list[tuple[str, str, str | None, str]] = [
+    ("overview", "Overview", "workspaces:overview", "home"),
+    ("portfolio", "Portfolio", "portfolio:tree", "layers"),
+    ("strategy", "Strategy", None, "target"),
+    ("backlog", "Backlog", None, "list"),
+    ("ideas", "Ideas portal", None, "bulb"),
+    ("insights", "Insights", None, "inbox"),
+    ("prioritization", "Prioritization", None, "sliders"),
+    ("roadmaps", "Roadmaps", None, "map"),
+    ("metrics", "Metrics", None, "chart"),
+    ("customers", "Customers", "customers:list", "building"),
+    ("team", "Team", "workspaces:members", "users"),
+    ("reports", "Reports", None, "file"),
+]
+
+COMING_AREAS = {key: label for key, label, url, _ in AREAS if url is None}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    workspace = getattr(request, "workspace", None)
+    if workspace is None or not request.user.is_authenticated:
+        return {}
+    items = []
+    for key, label, url_name, icon in AREAS:
+        url = reverse(url_name, kwargs={"ws": workspace.slug}) if url_name else reverse(
+            "workspaces:coming", kwargs={"ws": workspace.slug, "area": key}
+        )
+        items.append({"key": key, "label": label, "url": url, "icon": icon, "coming": url_name is None})
+    return {
+        "nav_items": items,
+        "workspaces": permissions.visible_workspaces(request.user),
+        "can": {action.name.lower(): permissions.can(request.user, action, workspace) for action in Action},
+    }

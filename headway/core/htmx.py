@@ -1,0 +1,19 @@
+"""Same URL, full page or fragment: views render one template and pick a partial under htmx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, fragment: str | None = None, status: int = 200
+) -> HttpResponse:
+    """Render ``template``; for an htmx request that is not a boosted navigation render only
+    the named partial (``template#fragment``) so the page and the fragment never drift apart."""
+    htmx = getattr(request, "htmx", None)
+    if fragment and htmx and not htmx.boosted:
+        return render(request, f"{template}#{fragment}", context, status=status)
+    return render(request, template, context, status=status)

@@ -1,0 +1,168 @@
+"""Who may do what. The one place that decides access; every selector and service asks here.
+
+Roles are per workspace. Capabilities, from the product organisation's point of view:
+
+* viewer       reads everything in the workspace (executives, stakeholders);
+* contributor  also adds feedback and comments (engineering, sales, support, design);
+* pm           also manages customers, and edits the products they own and their components;
+* leader       also manages the whole portfolio and the team (invites, roles below admin);
+* admin        also manages the workspace itself, admins, and sees the workspace-wide audit log.
+
+Someone outside a workspace gets ``NotFound`` rather than ``PermissionDenied`` so that the
+existence of another workspace's objects is never revealed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from headway.core.errors import NotFound, PermissionDenied
+from headway.workspaces.models import Membership, Role, Workspace
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
+
+class Action(StrEnum):
+    WORKSPACE_VIEW = "workspace.view"
+    WORKSPACE_MANAGE = "workspace.manage"
+    MEMBER_VIEW = "member.view"
+    MEMBER_MANAGE = "member.manage"
+    AUDIT_VIEW_WORKSPACE = "audit.view_workspace"
+    PORTFOLIO_VIEW = "portfolio.view"
+    PORTFOLIO_MANAGE = "portfolio.manage"  # product lines; create, move, archive any product
+    PRODUCT_EDIT = "product.edit"  # one product and its components: leaders, or the owning PM
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_MANAGE = "customer.manage"
+    FEEDBACK_ADD = "feedback.add"
+    COMMENT_ADD = "comment.add"
+
+
+_READ = {
+    Action.WORKSPACE_VIEW,
+    Action.MEMBER_VIEW,
+    Action.PORTFOLIO_VIEW,
+    Action.CUSTOMER_VIEW,
+}
+_CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD}
+_PM = _CONTRIBUTE | {Action.CUSTOMER_MANAGE, Action.PRODUCT_EDIT}
+_LEADER = _PM | {Action.PORTFOLIO_MANAGE, Action.MEMBER_MANAGE}
+_ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
+
+CAPABILITIES: dict[str, frozenset[Action]] = {
+    Role.VIEWER: frozenset(_READ),
+    Role.CONTRIBUTOR: frozenset(_CONTRIBUTE),
+    Role.PM: frozenset(_PM),
+    Role.LEADER: frozenset(_LEADER),
+    Role.ADMIN: frozenset(_ADMIN),
+}
+
+# Roles a leader may hand out or take away; only admins touch admins.
+LEADER_ASSIGNABLE = frozenset({Role.LEADER, Role.PM, Role.CONTRIBUTOR, Role.VIEWER})
+
+_DESCRIPTIONS = {
+    Action.WORKSPACE_MANAGE: "manage this workspace",
+    Action.MEMBER_MANAGE: "manage members",
+    Action.AUDIT_VIEW_WORKSPACE: "see the workspace audit log",
+    Action.PORTFOLIO_MANAGE: "manage the portfolio",
+    Action.PRODUCT_EDIT: "edit this product",
+    Action.CUSTOMER_MANAGE: "manage customers",
+    Action.FEEDBACK_ADD: "add feedback",
+    Action.COMMENT_ADD: "comment",
+}
+
+
+def role_in(user: Any, workspace: Workspace | int | None) -> str | None:
+    """The user's role in the workspace, or None. Cached on the user object for the request."""
+    if workspace is None or user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    cache: dict[int, str] | None = getattr(user, "_headway_roles", None)
+    if cache is None:
+        cache = dict(Membership.objects.filter(user_id=user.pk).values_list("workspace_id", "role"))
+        user._headway_roles = cache
+    return cache.get(workspace_id)
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the cached roles after a membership of this user changed."""
+    if hasattr(user, "_headway_roles"):
+        del user._headway_roles
+
+
+def is_member(user: Any, workspace: Workspace | int | None) -> bool:
+    return role_in(user, workspace) is not None
+
+
+def _owner_id(obj: Model | None) -> int | None:
+    """The PM who owns a product, or the product a component belongs to."""
+    if obj is None:
+        return None
+    if hasattr(obj, "owner_id"):
+        return obj.owner_id
+    product = getattr(obj, "product", None)
+    return getattr(product, "owner_id", None)
+
+
+def can(user: Any, action: Action, workspace: Workspace | int | None, obj: Model | None = None) -> bool:
+    role = role_in(user, workspace)
+    if role is None:
+        return False
+    if obj is not None and getattr(obj, "workspace_id", None) not in (None, _workspace_id(workspace)):
+        return False
+    if action == Action.PRODUCT_EDIT and role == Role.PM:
+        # PMs manage their own products only; without an object they may edit "some" product.
+        return obj is None or _owner_id(obj) == user.pk
+    return action in CAPABILITIES[role]
+
+
+def _workspace_id(workspace: Workspace | int | None) -> int | None:
+    return workspace if isinstance(workspace, int) or workspace is None else workspace.pk
+
+
+def require_member(user: Any, workspace: Workspace | int | None) -> str:
+    role = role_in(user, workspace)
+    if role is None:
+        raise NotFound("No such workspace, or you are not a member of it.")
+    return role
+
+
+def require(user: Any, action: Action, workspace: Workspace | int | None, obj: Model | None = None) -> None:
+    """Raise unless the user may do the action. Non-members get NotFound, members PermissionDenied."""
+    role = require_member(user, workspace)
+    if obj is not None and getattr(obj, "workspace_id", None) not in (None, _workspace_id(workspace)):
+        raise NotFound("Not found.")
+    if not can(user, action, workspace, obj):
+        what = _DESCRIPTIONS.get(action, action.value)
+        raise PermissionDenied(f"Your role ({Role(role).label}) may not {what}.")
+
+
+def require_role_change(actor: Any, workspace: Workspace, *, current: str | None, new: str | None) -> None:
+    """May the actor move a member from `current` to `new` role (None = not a member)?"""
+    require(actor, Action.MEMBER_MANAGE, workspace)
+    if role_in(actor, workspace) == Role.ADMIN:
+        return
+    for role in (current, new):
+        if role is not None and role not in LEADER_ASSIGNABLE:
+            raise PermissionDenied("Only an admin may add, change or remove an admin.")
+
+
+def visible_workspaces(user: Any) -> QuerySet[Workspace]:
+    if not getattr(user, "is_authenticated", False):
+        return Workspace.objects.none()
+    return Workspace.objects.filter(memberships__user_id=user.pk).order_by("name")
+
+
+def scope(queryset: QuerySet, user: Any, workspace: Workspace | int, action: Action) -> QuerySet:
+    """Restrict a queryset of workspace-owned rows to one workspace the user may read."""
+    require(user, action, workspace)
+    return queryset.filter(workspace_id=_workspace_id(workspace))
+
+
+def get_or_404(queryset: QuerySet, **lookup: Any) -> Any:
+    """Fetch one row from an already scoped queryset, raising the project's NotFound."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise NotFound(f"No {queryset.model._meta.verbose_name} matches that id in this workspace.")
+    return obj

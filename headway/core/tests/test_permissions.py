@@ -1,0 +1,58 @@
+"""The permission matrix: role × action, plus object rules and isolation."""
+
+import pytest
+
+from headway.core import permissions
+from headway.core.errors import NotFound, PermissionDenied
+from headway.core.permissions import Action
+
+EXPECTED = {
+    # action: roles that may do it
+    Action.WORKSPACE_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.MEMBER_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.PORTFOLIO_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.CUSTOMER_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.FEEDBACK_ADD: {"admin", "leader", "pm", "contributor"},
+    Action.COMMENT_ADD: {"admin", "leader", "pm", "contributor"},
+    Action.CUSTOMER_MANAGE: {"admin", "leader", "pm"},
+    Action.PRODUCT_EDIT: {"admin", "leader", "pm"},
+    Action.PORTFOLIO_MANAGE: {"admin", "leader"},
+    Action.MEMBER_MANAGE: {"admin", "leader"},
+    Action.WORKSPACE_MANAGE: {"admin"},
+    Action.AUDIT_VIEW_WORKSPACE: {"admin"},
+}
+
+
+def test_matrix_covers_every_action():
+    assert set(EXPECTED) == set(Action)
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "pm", "contributor", "viewer"])
+@pytest.mark.parametrize("action", list(Action))
+def test_role_matrix(member, workspace, role, action):
+    user = member(role)
+    assert permissions.can(user, action, workspace) is (role in EXPECTED[action])
+
+
+def test_outsider_gets_not_found_not_forbidden(outsider, workspace):
+    assert permissions.role_in(outsider, workspace) is None
+    with pytest.raises(NotFound):
+        permissions.require(outsider, Action.WORKSPACE_VIEW, workspace)
+
+
+def test_member_denied_gets_permission_denied_with_role_in_message(viewer, workspace):
+    with pytest.raises(PermissionDenied, match=r"Your role \(Viewer\) may not manage customers\."):
+        permissions.require(viewer, Action.CUSTOMER_MANAGE, workspace)
+
+
+def test_inactive_user_has_no_role(admin, workspace):
+    admin.is_active = False
+    assert permissions.role_in(admin, workspace) is None
+
+
+def test_leader_cannot_touch_admins(leader, workspace):
+    permissions.require_role_change(leader, workspace, current="viewer", new="pm")
+    with pytest.raises(PermissionDenied, match="Only an admin"):
+        permissions.require_role_change(leader, workspace, current="viewer", new="admin")
+    with pytest.raises(PermissionDenied, match="Only an admin"):
+        permissions.require_role_change(leader, workspace, current="admin", new=None)

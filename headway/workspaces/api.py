@@ -1,0 +1,93 @@
+"""API: members of the token's workspace, and invitations."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from headway.core.api import MAX_PAGE_SIZE, Page, StrictIn, paginate, responses, workspace_of
+from headway.workspaces import selectors, services
+
+router = Router(tags=["members"])
+
+RoleName = Literal["admin", "leader", "pm", "contributor", "viewer"]
+
+
+class MemberOut(Schema):
+    id: int
+    user_id: int
+    email: str
+    full_name: str
+    role: str
+    title: str
+    joined_at: datetime
+
+    @staticmethod
+    def resolve_email(obj) -> str:  # noqa: ANN001
+        return obj.user.email
+
+    @staticmethod
+    def resolve_full_name(obj) -> str:  # noqa: ANN001
+        return obj.user.full_name
+
+    @staticmethod
+    def resolve_joined_at(obj) -> datetime:  # noqa: ANN001
+        return obj.created_at
+
+
+class MemberFilters(Schema):
+    search: str = ""
+    role: RoleName | Literal[""] = ""
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class InvitationIn(StrictIn):
+    email: str = Field(max_length=254)
+    role: RoleName
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    expires_at: datetime
+
+
+class RoleIn(StrictIn):
+    role: RoleName
+
+
+@router.get("/members", response=responses({200: Page[MemberOut]}), summary="List members")
+def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> dict:
+    workspace = workspace_of(request)
+    qs = selectors.member_list(actor=request.user, workspace=workspace, search=filters.search, role=filters.role)
+    return paginate(qs, page=filters.page, page_size=filters.page_size)
+
+
+@router.get("/members/{member_id}", response=responses({200: MemberOut}), summary="Get a member")
+def member_get(request: HttpRequest, member_id: int) -> object:
+    return selectors.member_get(actor=request.user, workspace=workspace_of(request), membership_id=member_id)
+
+
+@router.post("/invitations", response=responses({201: InvitationOut}), summary="Invite someone by email")
+def invitation_create(request: HttpRequest, data: InvitationIn) -> tuple[int, object]:
+    invitation, _ = services.invitation_create(
+        actor=request.user, workspace=workspace_of(request), email=data.email, role=data.role
+    )
+    return 201, invitation
+
+
+@router.patch("/members/{member_id}", response=responses({200: MemberOut}), summary="Change a member's role")
+def member_update(request: HttpRequest, member_id: int, data: RoleIn) -> object:
+    workspace = workspace_of(request)
+    services.membership_change_role(actor=request.user, workspace=workspace, membership_id=member_id, role=data.role)
+    return selectors.member_get(actor=request.user, workspace=workspace, membership_id=member_id)
+
+
+@router.delete("/members/{member_id}", response=responses({204: None}), summary="Remove a member")
+def member_delete(request: HttpRequest, member_id: int) -> tuple[int, None]:
+    services.membership_remove(actor=request.user, workspace=workspace_of(request), membership_id=member_id)
+    return 204, None
