@@ -14,7 +14,7 @@ api = NinjaAPI(
     description=(
         "Headway's REST API. Authenticate with `Authorization: Bearer <token>` (create tokens "
         "under Profile → API tokens or with `headway token create`); a token acts in its own "
-        "workspace. Errors always have the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'workspace. Errors always have the shape `{"error": {"code", "message", "fields"}}`.'
     ),
     auth=AUTH,
     urls_namespace="api",
@@ -37,7 +37,9 @@ def headway_error(request: HttpRequest, exc: HeadwayError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
-        request, 401, "not_authenticated",
+        request,
+        401,
+        "not_authenticated",
         "Send a valid API token as 'Authorization: Bearer <token>', or sign in (with a CSRF token for writes).",
     )
 

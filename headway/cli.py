@@ -24,10 +24,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     call_command("createcachetable", verbosity=0)
     print(f"Headway on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     granian = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", args.host, "--port", str(args.port),
-        "--workers", str(args.workers), "--no-ws", "config.wsgi:application",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--no-ws",
+        "config.wsgi:application",
     ]
-    os.execv(sys.executable, granian)
+    os.execv(sys.executable, granian)  # noqa: S606 - replace this process with the server
     return 0
 
 

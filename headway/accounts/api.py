@@ -24,6 +24,10 @@ def me(request: HttpRequest) -> dict:
 
     user = request.user
     return {
-        "id": user.pk, "email": user.email, "full_name": user.full_name, "time_zone": user.time_zone,
-        "workspace": workspace.slug, "role": role_in(user, workspace),
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "time_zone": user.time_zone,
+        "workspace": workspace.slug,
+        "role": role_in(user, workspace),
     }

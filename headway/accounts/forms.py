@@ -15,9 +15,14 @@ class ProfileForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                   help_text="At least 10 characters, not only digits, not a common password.")
+    old_password = forms.CharField(
+        label="Current password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label="New password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters, not only digits, not a common password.",
+    )
 
 
 class TokenCreateForm(forms.Form):
@@ -27,8 +32,9 @@ class TokenCreateForm(forms.Form):
 class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
     """Django's reset form, but the mail leaves through the task queue like every other mail."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,  # noqa: ANN001
-                  html_email_template_name=None) -> None:  # noqa: ANN001
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ) -> None:
         from django.template.loader import render_to_string
 
         from headway.core.tasks import send_email

@@ -24,10 +24,16 @@ def login_lockout_remaining(*, email: str, ip_address: str | None) -> int:
     window_start = timezone.now() - dt.timedelta(seconds=settings.HEADWAY_LOGIN_LOCKOUT_SECONDS)
     limit = settings.HEADWAY_LOGIN_MAX_FAILURES
     recent = LoginFailure.objects.filter(created_at__gte=window_start)
-    by_email = list(recent.filter(email=email.strip().lower()).order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    by_email = list(
+        recent.filter(email=email.strip().lower()).order_by("-created_at").values_list("created_at", flat=True)[:limit]
+    )
     # An address gets more room than an email: an office shares one address.
     by_ip = (
-        list(recent.filter(ip_address=ip_address).order_by("-created_at").values_list("created_at", flat=True)[: limit * 4])
+        list(
+            recent.filter(ip_address=ip_address)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[: limit * 4]
+        )
         if ip_address
         else []
     )
@@ -121,8 +127,10 @@ def api_token_create(*, actor: User, workspace: Workspace, name: str) -> tuple[A
     permissions.require(actor, Action.WORKSPACE_VIEW, workspace)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("name: Give the token a name, such as the script that will use it.",
-                               fields={"name": ["This field is required."]})
+        raise ValidationFailed(
+            "name: Give the token a name, such as the script that will use it.",
+            fields={"name": ["This field is required."]},
+        )
     if len(name) > 100:
         raise ValidationFailed("name: At most 100 characters.", fields={"name": ["At most 100 characters."]})
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)

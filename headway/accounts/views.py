@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from headway.accounts import services
-from headway.accounts.forms import LoginForm, QueuedPasswordResetForm, PasswordChangeForm, ProfileForm, TokenCreateForm
+from headway.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, QueuedPasswordResetForm, TokenCreateForm
 from headway.accounts.models import ApiToken
 from headway.core import permissions
 from headway.core.errors import HeadwayError, RateLimited

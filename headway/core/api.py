@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -84,12 +84,10 @@ class StrictIn(Schema):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-T = TypeVar("T")
-
 MAX_PAGE_SIZE = 200
 
 
-class Page(Schema, Generic[T]):
+class Page[T](Schema):
     items: list[T]
     count: int
     page: int

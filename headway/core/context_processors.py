@@ -33,8 +33,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     items = []
     for key, label, url_name, icon in AREAS:
-        url = reverse(url_name, kwargs={"ws": workspace.slug}) if url_name else reverse(
-            "workspaces:coming", kwargs={"ws": workspace.slug, "area": key}
+        url = (
+            reverse(url_name, kwargs={"ws": workspace.slug})
+            if url_name
+            else reverse("workspaces:coming", kwargs={"ws": workspace.slug, "area": key})
         )
         items.append({"key": key, "label": label, "url": url, "icon": icon, "coming": url_name is None})
     return {

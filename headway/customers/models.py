@@ -42,9 +42,7 @@ class Company(BaseModel):
     domain = models.CharField(max_length=253, blank=True, validators=[domain_validator])
     segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.SMB)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
-    arr = models.DecimalField(
-        "ARR", max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
+    arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.NEUTRAL)
     archived_at = models.DateTimeField(null=True, blank=True)

@@ -25,15 +25,15 @@ class MemberOut(Schema):
     joined_at: datetime
 
     @staticmethod
-    def resolve_email(obj) -> str:  # noqa: ANN001
+    def resolve_email(obj) -> str:
         return obj.user.email
 
     @staticmethod
-    def resolve_full_name(obj) -> str:  # noqa: ANN001
+    def resolve_full_name(obj) -> str:
         return obj.user.full_name
 
     @staticmethod
-    def resolve_joined_at(obj) -> datetime:  # noqa: ANN001
+    def resolve_joined_at(obj) -> datetime:
         return obj.created_at
 
 

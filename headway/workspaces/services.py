@@ -58,7 +58,10 @@ def workspace_rename(*, actor: User, workspace: Workspace, name: str) -> Workspa
     workspace.save(update_fields=["name", "updated_at"])
     if old != workspace.name:
         audit_record(
-            actor=actor, workspace=workspace, action="workspace.update", target=workspace,
+            actor=actor,
+            workspace=workspace,
+            action="workspace.update",
+            target=workspace,
             changes={"name": [old, workspace.name]},
         )
     return workspace
@@ -82,7 +85,9 @@ def invitation_create(*, actor: User, workspace: Workspace, email: str, role: st
     try:
         validate_email(email)
     except DjangoValidationError as exc:
-        raise ValidationFailed("email: Enter a valid email address.", fields={"email": ["Enter a valid email address."]}) from exc
+        raise ValidationFailed(
+            "email: Enter a valid email address.", fields={"email": ["Enter a valid email address."]}
+        ) from exc
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member of {workspace}.", fields={"email": ["Already a member."]})
     # A new invitation replaces any open one, so the newest link is the one that works.
@@ -99,7 +104,10 @@ def invitation_create(*, actor: User, workspace: Workspace, email: str, role: st
         expires_at=timezone.now() + dt.timedelta(days=settings.HEADWAY_INVITATION_DAYS),
     )
     audit_record(
-        actor=actor, workspace=workspace, action="invitation.create", target=invitation,
+        actor=actor,
+        workspace=workspace,
+        action="invitation.create",
+        target=invitation,
         changes={"email": [None, email], "role": [None, role]},
     )
     link = settings.HEADWAY_BASE_URL + reverse("invitation_accept", kwargs={"token": raw})
@@ -138,9 +146,7 @@ def invitation_accept(*, token: str, user: User | None, password: str | None = N
             raise Conflict("An account with this email exists already. Sign in, then open the link again.")
         user = user_create(email=invitation.email, password=password, full_name=full_name)
     elif user.email.lower() != invitation.email.lower():
-        raise PermissionDenied(
-            f"This invitation is for {invitation.email}, but you are signed in as {user.email}."
-        )
+        raise PermissionDenied(f"This invitation is for {invitation.email}, but you are signed in as {user.email}.")
     Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
     try:
         with transaction.atomic():
@@ -149,7 +155,10 @@ def invitation_accept(*, token: str, user: User | None, password: str | None = N
         raise Conflict("You are already a member of this workspace.") from exc
     permissions.forget_roles(user)
     audit_record(
-        actor=user, workspace=invitation.workspace, action="membership.create", target=membership,
+        actor=user,
+        workspace=invitation.workspace,
+        action="membership.create",
+        target=membership,
         changes={"role": [None, membership.role]},
     )
     return membership
@@ -167,7 +176,10 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
 
 def _lock_membership(workspace: Workspace, membership_id: int) -> Membership:
     membership = (
-        Membership.objects.select_for_update().select_related("user").filter(pk=membership_id, workspace=workspace).first()
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=membership_id, workspace=workspace)
+        .first()
     )
     if membership is None:
         raise NotFound("No such member in this workspace.")
@@ -213,7 +225,10 @@ def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) 
         permissions.require_role_change(actor, workspace, current=membership.role, new=None)
     _ensure_admin_remains(workspace, membership)
     audit_record(
-        actor=actor, workspace=workspace, action="membership.delete", target=membership,
+        actor=actor,
+        workspace=workspace,
+        action="membership.delete",
+        target=membership,
         changes={"role": [membership.role, None]},
     )
     membership.delete()

@@ -14,4 +14,3 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("soon/<slug:area>/", views.coming, name="coming"),
 ]
-

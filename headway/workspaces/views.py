@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from headway.core import permissions
@@ -43,9 +42,8 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    from headway.workspaces.overview import overview_numbers
-
     from headway.portfolio.models import Stage
+    from headway.workspaces.overview import overview_numbers
 
     context = {"numbers": overview_numbers(request.workspace), "stages": Stage.choices, "area": "overview"}
     return render(request, "workspaces/overview.html", context)
@@ -75,11 +73,18 @@ def members(request: HttpRequest) -> HttpResponse:
         except HeadwayError as exc:
             form.add_error("email" if "email" in exc.fields else None, exc.message)
     context = {
-        "page": page, "form": form, "invitations": invitations, "can_manage": can_manage,
-        "roles": Role.choices, "q": search, "role": role, "area": "team",
+        "page": page,
+        "form": form,
+        "invitations": invitations,
+        "can_manage": can_manage,
+        "roles": Role.choices,
+        "q": search,
+        "role": role,
+        "area": "team",
     }
-    return render_page(request, "workspaces/members.html", context, fragment="member-rows",
-                       status=400 if form.errors else 200)
+    return render_page(
+        request, "workspaces/members.html", context, fragment="member-rows", status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -87,7 +92,10 @@ def members(request: HttpRequest) -> HttpResponse:
 def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
         m = services.membership_change_role(
-            actor=request.user, workspace=request.workspace, membership_id=membership_id, role=request.POST.get("role", "")
+            actor=request.user,
+            workspace=request.workspace,
+            membership_id=membership_id,
+            role=request.POST.get("role", ""),
         )
         messages.success(request, f"{m.user.display_name} is now {m.get_role_display()}.")
     except HeadwayError as exc:
@@ -98,9 +106,10 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
-    leaving_self = selectors.member_get(
-        actor=request.user, workspace=request.workspace, membership_id=membership_id
-    ).user_id == request.user.pk
+    leaving_self = (
+        selectors.member_get(actor=request.user, workspace=request.workspace, membership_id=membership_id).user_id
+        == request.user.pk
+    )
     try:
         services.membership_remove(actor=request.user, workspace=request.workspace, membership_id=membership_id)
     except HeadwayError as exc:
@@ -134,7 +143,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and (user is not None or form.is_valid()):
         try:
             membership = services.invitation_accept(
-                token=token, user=user,
+                token=token,
+                user=user,
                 password=form.cleaned_data.get("password") if user is None else None,
                 full_name=form.cleaned_data.get("full_name", "") if user is None else "",
             )
@@ -149,9 +159,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 AUDIT_TYPES = [
-    ("workspace.", "Workspace"), ("membership.", "Members"), ("invitation.", "Invitations"),
-    ("product_line.", "Product lines"), ("product.", "Products"), ("component.", "Components"),
-    ("company.", "Companies"), ("contact.", "Contacts"), ("api_token.", "API tokens"),
+    ("workspace.", "Workspace"),
+    ("membership.", "Members"),
+    ("invitation.", "Invitations"),
+    ("product_line.", "Product lines"),
+    ("product.", "Products"),
+    ("component.", "Components"),
+    ("company.", "Companies"),
+    ("contact.", "Contacts"),
+    ("api_token.", "API tokens"),
 ]
 
 
@@ -160,7 +176,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     prefix = request.GET.get("type", "")
     qs = selectors.audit_for_workspace(actor=request.user, workspace=request.workspace, action_prefix=prefix)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render_page(request, "workspaces/audit.html", {"page": page, "type": prefix, "area": "audit", "audit_types": AUDIT_TYPES},
-                       fragment="audit-rows")
-
-
+    return render_page(
+        request,
+        "workspaces/audit.html",
+        {"page": page, "type": prefix, "area": "audit", "audit_types": AUDIT_TYPES},
+        fragment="audit-rows",
+    )

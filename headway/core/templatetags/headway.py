@@ -15,9 +15,11 @@ register = template.Library()
 def wurl(context: dict[str, Any], name: str, *args: Any, **kwargs: Any) -> str:
     """``{% wurl "portfolio:product" pk=1 %}``: reverse a URL inside the current workspace."""
     request = context["request"]
-    return reverse(name, args=[request.workspace.slug, *args] if args else None, kwargs=None if args else {
-        "ws": request.workspace.slug, **kwargs
-    })
+    return reverse(
+        name,
+        args=[request.workspace.slug, *args] if args else None,
+        kwargs=None if args else {"ws": request.workspace.slug, **kwargs},
+    )
 
 
 @register.simple_tag(takes_context=True)
