@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
+from collections.abc import Iterable
+
+
+class CliError(Exception):
+    """A problem with the command line itself (a missing value): printed, exit code 2."""
 
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
+    from django.apps import apps
+
+    if apps.ready:  # already set up (tests, or called from Python)
+        return
 
     django.setup()
 
@@ -50,6 +60,154 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress[T](items: Iterable[T], label: str, total: int) -> Iterable[T]:
+    """A progress bar on a terminal; silent when output goes to a file or a pipe."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, total=total, unit=" rows", leave=False, disable=None, dynamic_ncols=True)
+
+
+def _migrate_if_needed() -> None:
+    """Apply missing migrations quietly (a fresh HEADWAY_VAR_DIR has an empty database)."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("Preparing the database (migrations)…", file=sys.stderr, flush=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join("  " + line for line in lines)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=1)
+    call_command("createcachetable", verbosity=0)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from headway.ops.demo import demo_create
+
+    _migrate_if_needed()
+    result = demo_create(reset=args.reset, progress=_progress)
+    ws = result.workspace
+    if result.created:
+        print(f'Created the demo workspace "{ws.name}"{" again" if result.replaced else ""}.')
+    else:
+        print(f'The demo workspace "{ws.name}" exists already (use --reset to recreate it).')
+    print(f"\nOpen {settings.HEADWAY_BASE_URL}/ and sign in as one of:\n")
+    rows = [[u.role, u.email, result.password, u.full_name] for u in result.users]
+    print(_table(rows, ["role", "email", "password", "name"]))
+    print("\n(`headway serve` starts the server.)")
+    return 0
+
+
+def _ask(value: str | None, option: str, prompt: str, *, secret: bool = False, default: str = "") -> str:
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"{option} is required when the command does not run in a terminal.")
+    if secret:
+        first = getpass.getpass(f"{prompt}: ")
+        if first != getpass.getpass(f"{prompt} (again): "):
+            raise CliError("The two passwords differ.")
+        return first
+    answer = input(f"{prompt}{f' [{default}]' if default else ''}: ").strip()
+    return answer or default
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.accounts.models import User
+    from headway.ops.people import admin_create
+
+    _migrate_if_needed()
+    email = _ask(args.email, "--email", "Email")
+    password = args.password
+    if not password and not User.objects.filter(email__iexact=email.strip()).exists():
+        password = _ask(None, "--password", "Password (10 characters or more)", secret=True)
+    workspace = _ask(args.workspace, "--workspace", "Workspace name", default="Product")
+    user, ws, user_created, ws_created = admin_create(email=email, password=password, workspace_name=workspace)
+    print(
+        f"{'Created' if user_created else 'Found'} user {user.email}; admin of {'new ' if ws_created else ''}"
+        f'workspace "{ws.name}" (slug {ws.slug}).'
+    )
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.ops.people import token_create
+
+    token, raw = token_create(email=args.email, workspace_slug=args.workspace, name=args.name)
+    print(
+        f'API token "{token.name}" for {token.user.email} in workspace {token.workspace.slug}. '
+        "It is shown only now; store it safely:",
+        file=sys.stderr,
+    )
+    print(raw)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.ops.backup import backup_to_file, describe_counts
+
+    archive = backup_to_file(args.file, workspace_slug=args.workspace, progress=_progress)
+    counts = describe_counts(archive["counts"])
+    scope = "workspace " + ", ".join(archive["workspaces"]) if args.workspace else "all workspaces"
+    print(f"Backed up {scope} to {args.file}: {counts}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.ops.backup import archive_read, describe_counts, restore_from_archive
+
+    archive = archive_read(args.file)
+    _migrate_if_needed()
+    restored = restore_from_archive(archive, progress=_progress)
+    workspaces = ", ".join(archive.get("workspaces") or []) or "none"
+    print(f"Restored {args.file} (workspaces: {workspaces}): {describe_counts(restored)}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.ops.checks import ERROR, OK, exit_code, run_all
+
+    findings = run_all(deploy=args.deploy)
+    for finding in findings:
+        if finding.level != OK or args.verbose:
+            print(finding)
+    errors = sum(f.level == ERROR for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    print(f"{errors} error(s), {warnings} warning(s).")
+    return exit_code(findings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="headway", description="Headway product management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,12 +221,76 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run background tasks (mail, recomputation)")
     worker.add_argument("--batch", action="store_true", help="drain the queue once and exit")
     worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="create or update the database tables")
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="create the demo workspace with realistic data and print the logins")
+    demo.add_argument("--reset", action="store_true", help="delete the demo workspace and create it again")
+    demo.set_defaults(func=cmd_demo)
+
+    createadmin = sub.add_parser(
+        "createadmin",
+        help="create a user who is admin of a new or existing workspace",
+        description="Create a user (or reuse one by email) and make them admin of the workspace with this name "
+        "or slug, creating it when there is none. Missing values are asked for on a terminal.",
+    )
+    createadmin.add_argument("--email")
+    createadmin.add_argument("--password", help="for a new user; for an existing one, sets a new password")
+    createadmin.add_argument("--workspace", metavar="NAME", help="workspace name (or slug of an existing one)")
+    createadmin.set_defaults(func=cmd_createadmin)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_sub.add_parser("create", help="print a new API token for a user")
+    token_create.add_argument("email", metavar="EMAIL")
+    token_create.add_argument("--workspace", metavar="SLUG", help="needed when the user is in several workspaces")
+    token_create.add_argument("--name", default="", help='what the token is for (default "Command line")')
+    token_create.set_defaults(func=cmd_token_create)
+
+    backup = sub.add_parser(
+        "backup",
+        help="write a JSON archive of one or all workspaces (gzip when FILE ends in .gz)",
+    )
+    backup.add_argument("file", metavar="FILE")
+    backup.add_argument("--workspace", metavar="SLUG", help="only this workspace (default: everything)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore",
+        help="restore an archive into an EMPTY database (same ids, same timestamps)",
+        description="Restore a backup into an empty database: primary keys and timestamps are kept exactly, "
+        "so the database must not hold any users or workspaces yet (a new HEADWAY_VAR_DIR or DATABASE_URL).",
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.set_defaults(func=cmd_restore)
+
+    check = sub.add_parser("check", help="explain configuration problems (exit code 1 on errors)")
+    check.add_argument("--deploy", action="store_true", help="also run Django's deployment checks")
+    check.add_argument("-v", "--verbose", action="store_true", help="also list what is fine")
+    check.set_defaults(func=cmd_check)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from headway.core.errors import HeadwayError
+
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        parser.exit(2, f"headway {args.command}: {exc}\n")
+    except HeadwayError as exc:
+        print(f"headway {args.command}: {exc.message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `headway … | head`: the reader left; not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    return 0
 
 
 if __name__ == "__main__":

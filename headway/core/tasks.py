@@ -7,7 +7,7 @@ from django.tasks import task
 @task()
 def send_email(*, to: list[str], subject: str, body: str) -> int:
     """Mail goes out from the worker so a slow mail server never slows a page."""
-    return send_mail(subject, body, None, to, fail_silently=False)
+    return send_mail(subject, body, None, to)
 
 
 def email_after_commit(*, to: list[str], subject: str, body: str) -> None:
