@@ -6,6 +6,7 @@ embedded mode (SQLite in ``var/``, one machine, no servers) work without any con
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -13,8 +14,24 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HEADWAY_VAR_DIR", BASE_DIR / "var"))
 
-# The embedded default is only for development; production.py refuses to start without one.
-SECRET_KEY = os.environ.get("HEADWAY_SECRET_KEY", "headway-insecure-development-key-change-me")
+
+
+def _embedded_secret_key(var_dir: Path) -> str:
+    """A random key made once per installation and kept in var/, so the embedded mode never runs on
+    a key published in the source. Several machines must share HEADWAY_SECRET_KEY instead."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: when several server processes start at once, exactly one writes the key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+        except FileExistsError:
+            pass
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("HEADWAY_SECRET_KEY") or _embedded_secret_key(VAR_DIR)
 DEBUG = os.environ.get("HEADWAY_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("HEADWAY_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()

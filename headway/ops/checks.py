@@ -20,7 +20,6 @@ ERROR = "error"
 WARNING = "warning"
 OK = "ok"
 
-DEVELOPMENT_SECRET_KEY = "headway-insecure-development-key-change-me"
 VENDOR_FILES = ["htmx.min.js", "alpine.min.js", "sortable.min.js", "echarts.min.js"]
 MINIMUM_PYTHON = (3, 12)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -52,13 +51,21 @@ def check_secret_key() -> list[Finding]:
         "Set HEADWAY_SECRET_KEY to a long random string, for example the output of "
         "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it secret."
     )
-    if not from_env or key == DEVELOPMENT_SECRET_KEY:
+    if not from_env:
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            return [
+                Finding(
+                    OK,
+                    "secret key",
+                    f"Using the random key generated for this installation in {settings.VAR_DIR / 'secret_key'}.",
+                )
+            ]
         return [
             Finding(
-                level,
+                WARNING,
                 "secret key",
-                "HEADWAY_SECRET_KEY is not set, so sign-in sessions and password-reset links are signed with "
-                f"a development key that anyone can read in the source code. {advice}",
+                "HEADWAY_SECRET_KEY is not set, so this machine uses its own generated key. Every server "
+                f"process of one installation must share the same key. {advice}",
             )
         ]
     if len(key) < 50 or len(set(key)) < 5 or "insecure" in key:

@@ -20,21 +20,26 @@ def configured(settings, monkeypatch):
     return settings
 
 
-def test_missing_secret_key_is_an_error_outside_debug(configured, monkeypatch):
+def test_embedded_mode_uses_the_generated_key(configured, monkeypatch):
     monkeypatch.delenv("HEADWAY_SECRET_KEY")
-    configured.SECRET_KEY = checks.DEVELOPMENT_SECRET_KEY
+    configured.DATABASES = {"default": {**configured.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}
     assert checks.check_secret_key() == [
         Finding(
-            ERROR,
+            OK,
             "secret key",
-            "HEADWAY_SECRET_KEY is not set, so sign-in sessions and password-reset links are signed with a "
-            "development key that anyone can read in the source code. Set HEADWAY_SECRET_KEY to a long random "
-            "string, for example the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
-            "and keep it secret.",
+            f"Using the random key generated for this installation in {configured.VAR_DIR / 'secret_key'}.",
         )
     ]
-    configured.DEBUG = True
-    assert [f.level for f in checks.check_secret_key()] == [WARNING]
+
+
+def test_missing_secret_key_on_a_server_database_is_a_warning(configured, monkeypatch):
+    monkeypatch.delenv("HEADWAY_SECRET_KEY")
+    configured.DATABASES = {"default": {**configured.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"}}
+    [finding] = checks.check_secret_key()
+    assert finding.level == WARNING
+    assert finding.message.startswith(
+        "HEADWAY_SECRET_KEY is not set, so this machine uses its own generated key. Every server process"
+    )
 
 
 def test_short_secret_key_is_an_error(configured, monkeypatch):
@@ -183,10 +188,10 @@ def test_cli_check_exit_codes(configured, db, capsys, monkeypatch):
     assert out.startswith("WARNING  email: EMAIL_URL is not set")
     assert out.endswith("0 error(s), 1 warning(s).\n")
 
-    monkeypatch.delenv("HEADWAY_SECRET_KEY")
-    configured.SECRET_KEY = checks.DEVELOPMENT_SECRET_KEY
+    monkeypatch.setenv("HEADWAY_SECRET_KEY", "hunter2hunter2")
+    configured.SECRET_KEY = "hunter2hunter2"
     assert main(["check", "--verbose"]) == 1
     out = capsys.readouterr().out
-    assert "ERROR    secret key: HEADWAY_SECRET_KEY is not set, so sign-in sessions" in out
+    assert "ERROR    secret key: HEADWAY_SECRET_KEY is too easy to guess (14 characters, 7 different)." in out
     assert "OK       static files: Front-end packages are in place.\n" in out
     assert out.endswith("1 error(s), 1 warning(s).\n")
