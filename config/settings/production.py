@@ -5,6 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+
 if len(os.environ.get("HEADWAY_SECRET_KEY", "")) < 40:
     # Production may run on several machines, which must share one key: no per-machine key file.
     raise ImproperlyConfigured("Set HEADWAY_SECRET_KEY to a random string of at least 40 characters.")

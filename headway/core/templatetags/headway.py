@@ -55,3 +55,9 @@ def money(value: Any, currency: str = "USD") -> str:
 @register.filter
 def get(mapping: dict, key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def blank(value: Any) -> Any:
+    """An empty or missing value shown as a dash, so "cleared" reads differently from "zero"."""
+    return "—" if value is None or value == "" else value
