@@ -15,7 +15,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HEADWAY_VAR_DIR", BASE_DIR / "var"))
 
 
-
 def _embedded_secret_key(var_dir: Path) -> str:
     """A random key made once per installation and kept in var/, so the embedded mode never runs on
     a key published in the source. Several machines must share HEADWAY_SECRET_KEY instead."""
@@ -103,7 +102,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "headway.sqlite3",
+            "NAME": str(VAR_DIR / "headway.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE avoids the
                 # "database is locked" upgrade deadlock between concurrent writers.
@@ -142,11 +141,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+HEADWAY_PASSWORD_RESET_MAX_REQUESTS = int(os.environ.get("HEADWAY_PASSWORD_RESET_MAX_REQUESTS", "5"))
+HEADWAY_PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("HEADWAY_PASSWORD_RESET_WINDOW_SECONDS", "3600"))
 
 # Login lock-out: this many failures for one email (or one address) inside the window locks it.
 HEADWAY_LOGIN_MAX_FAILURES = int(os.environ.get("HEADWAY_LOGIN_MAX_FAILURES", "5"))
 HEADWAY_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("HEADWAY_LOGIN_LOCKOUT_SECONDS", "900"))
 HEADWAY_INVITATION_DAYS = 7
+# How many reverse proxies in front of Headway append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+# Rate limits key on the client address, so behind a proxy this must be set or everyone shares one.
+HEADWAY_PROXY_COUNT = int(os.environ.get("HEADWAY_PROXY_COUNT", "0"))
 
 # --- mail -----------------------------------------------------------------------------------
 # EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for implicit TLS);

@@ -27,6 +27,27 @@ class PasswordChangeForm(forms.Form):
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name", help_text="What will use it, e.g. “CRM sync”.")
+    workspace: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        label="Workspace",
+        help_text="A token acts as you, in this workspace only.",
+        error_messages={"invalid_choice": "Choose one of your workspaces."},
+    )
+
+    def __init__(self, *args, workspaces, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].queryset = workspaces
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's "choose a new password" form, saving through the service (audit, lock-out reset)."""
+
+    def save(self, commit: bool = True):
+        from headway.accounts.services import password_set
+
+        password_set(actor=self.user, user=self.user, new_password=self.cleaned_data["new_password1"])
+        return self.user
 
 
 class QueuedPasswordResetForm(auth_forms.PasswordResetForm):

@@ -9,57 +9,106 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from headway.accounts.models import ApiToken, LoginFailure, User, hash_token
+from headway.accounts.models import ApiToken, LoginFailure, PasswordResetRequest, User, hash_token
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import NotFound, RateLimited, ValidationFailed
 from headway.core.permissions import Action
-from headway.workspaces.models import Workspace
+from headway.workspaces.models import Membership, Workspace
+
+# An address gets more room than an email: a whole office can share one address.
+IP_ALLOWANCE_FACTOR = 4
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _locked_for(events: QuerySet, *, email: str, ip_address: str | None, limit: int, window: int) -> int:
+    """Seconds left of a lock-out, 0 when there is none.
+
+    Reaching ``limit`` events for one email (``limit × 4`` for one address) inside one window
+    locks it for a whole window from the last of them. Nothing is recorded while locked, so the
+    newest event is the one that closed the lock, and its predecessors lie at most two windows back.
+    """
+    now = timezone.now()
+    span = dt.timedelta(seconds=window)
+    recent = events.filter(created_at__gte=now - 2 * span).order_by("-created_at")
+    unlock = None
+    for qs, allowed in (
+        (recent.filter(email=email.strip().lower()), limit),
+        (recent.filter(ip_address=ip_address) if ip_address else None, limit * IP_ALLOWANCE_FACTOR),
+    ):
+        if qs is None:
+            continue
+        times = list(qs.values_list("created_at", flat=True)[:allowed])
+        if len(times) >= allowed and times[0] - times[-1] <= span and times[0] + span > now:
+            unlock = max(unlock or times[0] + span, times[0] + span)
+    if unlock is None:
+        return 0
+    return int((unlock - now).total_seconds()) + 1
 
 
 def login_lockout_remaining(*, email: str, ip_address: str | None) -> int:
     """Seconds until this email (or address) may try again; 0 when it is not locked."""
-    window_start = timezone.now() - dt.timedelta(seconds=settings.HEADWAY_LOGIN_LOCKOUT_SECONDS)
-    limit = settings.HEADWAY_LOGIN_MAX_FAILURES
-    recent = LoginFailure.objects.filter(created_at__gte=window_start)
-    by_email = list(
-        recent.filter(email=email.strip().lower()).order_by("-created_at").values_list("created_at", flat=True)[:limit]
+    return _locked_for(
+        LoginFailure.objects.all(),
+        email=email,
+        ip_address=ip_address,
+        limit=settings.HEADWAY_LOGIN_MAX_FAILURES,
+        window=settings.HEADWAY_LOGIN_LOCKOUT_SECONDS,
     )
-    # An address gets more room than an email: an office shares one address.
-    by_ip = (
-        list(
-            recent.filter(ip_address=ip_address)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)[: limit * 4]
-        )
-        if ip_address
-        else []
-    )
-    locked_since = None
-    if len(by_email) >= limit:
-        locked_since = by_email[-1]
-    if len(by_ip) >= limit * 4:
-        locked_since = max(locked_since or by_ip[-1], by_ip[-1])
-    if locked_since is None:
-        return 0
-    unlock = locked_since + dt.timedelta(seconds=settings.HEADWAY_LOGIN_LOCKOUT_SECONDS)
-    return max(0, int((unlock - timezone.now()).total_seconds()) + 1)
 
 
 def login_check_allowed(*, email: str, ip_address: str | None) -> None:
     remaining = login_lockout_remaining(email=email, ip_address=ip_address)
     if remaining:
-        minutes = max(1, round(remaining / 60))
         raise RateLimited(
-            f"Too many failed sign-ins. Sign-in is locked for about {minutes} minute{'s' if minutes != 1 else ''}; "
+            f"Too many failed sign-ins. Sign-in is locked for about {_minutes(remaining)}; "
             "try again later or reset your password."
         )
 
 
 def login_failure_record(*, email: str, ip_address: str | None) -> None:
+    now = timezone.now()
+    # Rows older than two windows decide nothing any more (see _locked_for); keep the table small.
+    LoginFailure.objects.filter(
+        created_at__lt=now - 2 * dt.timedelta(seconds=settings.HEADWAY_LOGIN_LOCKOUT_SECONDS)
+    ).delete()
     LoginFailure.objects.create(email=email.strip().lower()[:254], ip_address=ip_address)
+
+
+def _reset_limit() -> int:
+    return getattr(settings, "HEADWAY_PASSWORD_RESET_MAX_REQUESTS", 5)
+
+
+def _reset_window() -> int:
+    return getattr(settings, "HEADWAY_PASSWORD_RESET_WINDOW_SECONDS", 3600)
+
+
+def password_reset_request_record(*, email: str, ip_address: str | None) -> None:
+    """Count one request of a reset mail, refusing when the email (5 an hour by default) or the
+    address (4 times as many) asked too often, so the public form cannot be used to flood an inbox.
+    Refused requests are not counted: the lock never outlasts one window."""
+    remaining = _locked_for(
+        PasswordResetRequest.objects.all(),
+        email=email,
+        ip_address=ip_address,
+        limit=_reset_limit(),
+        window=_reset_window(),
+    )
+    if remaining:
+        raise RateLimited(
+            f"Too many password reset requests. Try again in about {_minutes(remaining)}, "
+            "or use the link in the last email you received."
+        )
+    now = timezone.now()
+    PasswordResetRequest.objects.filter(created_at__lt=now - 2 * dt.timedelta(seconds=_reset_window())).delete()
+    PasswordResetRequest.objects.create(email=email.strip().lower()[:254], ip_address=ip_address)
 
 
 def login_success_record(*, user: User) -> None:
@@ -68,13 +117,22 @@ def login_success_record(*, user: User) -> None:
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "", time_zone: str = "UTC") -> User:
-    user = User(email=email.strip().lower(), full_name=full_name.strip(), time_zone=time_zone)
+    """A new account; without a password it cannot sign in until a reset sets one."""
+    user = User(email=(email or "").strip().lower(), full_name=(full_name or "").strip(), time_zone=time_zone)
+    if user.email and User.objects.filter(email__iexact=user.email).exists():
+        raise ValidationFailed(
+            f"email: An account with {user.email} exists already.",
+            fields={"email": ["An account with this email exists already."]},
+        )
     try:
         user.full_clean(exclude=["password", "last_workspace"])
-        if password:
-            password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed.from_django(exc) from exc
+    if password:
+        try:
+            password_validation.validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(f"password: {exc.messages[0]}", fields={"password": list(exc.messages)}) from exc
     if password:
         user.set_password(password)
     else:
@@ -89,11 +147,13 @@ PROFILE_FIELDS = ["full_name", "time_zone"]
 @transaction.atomic
 def profile_update(*, actor: User, full_name: str, time_zone: str) -> User:
     before = snapshot(actor, PROFILE_FIELDS)
-    actor.full_name = full_name.strip()
+    actor.full_name = (full_name or "").strip()
     actor.time_zone = time_zone
     try:
-        actor.full_clean(exclude=["password", "last_workspace"])
+        actor.full_clean(exclude=["password", "last_workspace", "email"])
     except DjangoValidationError as exc:
+        # The object is usually request.user: do not leave the rejected values on it.
+        actor.full_name, actor.time_zone = before["full_name"], before["time_zone"]
         raise ValidationFailed.from_django(exc) from exc
     actor.save(update_fields=PROFILE_FIELDS)
     changes = diff(before, snapshot(actor, PROFILE_FIELDS))
@@ -104,8 +164,18 @@ def profile_update(*, actor: User, full_name: str, time_zone: str) -> User:
 
 @transaction.atomic
 def password_change(*, actor: User, old_password: str, new_password: str) -> None:
+    """Change one's own password; both problems (wrong current password, weak new one) are reported at once."""
+    fields: dict[str, list[str]] = {}
     if not actor.check_password(old_password):
-        raise ValidationFailed("Your current password is not correct.", fields={"old_password": ["Not correct."]})
+        fields["old_password"] = ["Not correct."]
+    try:
+        password_validation.validate_password(new_password, actor)
+    except DjangoValidationError as exc:
+        fields["new_password"] = list(exc.messages)
+    if "old_password" in fields:
+        raise ValidationFailed("Your current password is not correct.", fields=fields)
+    if fields:
+        raise ValidationFailed(f"new_password: {fields['new_password'][0]}", fields=fields)
     password_set(actor=actor, user=actor, new_password=new_password)
 
 
@@ -114,7 +184,7 @@ def password_set(*, actor: User | None, user: User, new_password: str) -> None:
     try:
         password_validation.validate_password(new_password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(exc.messages[0], fields={"new_password": list(exc.messages)}) from exc
+        raise ValidationFailed(f"new_password: {exc.messages[0]}", fields={"new_password": list(exc.messages)}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     LoginFailure.objects.filter(email=user.email.lower()).delete()
@@ -154,12 +224,17 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    """The active token for a secret, with its user and workspace; records when it was last used."""
+    """The active token for a secret, with its user and workspace; records when it was last used.
+
+    A token stops working when it is revoked, when its user is deactivated and when its user is
+    no longer a member of the token's workspace."""
     if not raw.startswith(ApiToken.PREFIX):
         return None
+    still_member = Membership.objects.filter(user=OuterRef("user"), workspace=OuterRef("workspace"))
     token = (
         ApiToken.objects.select_related("user", "workspace")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(Exists(still_member))
         .first()
     )
     if token is None:

@@ -24,13 +24,11 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from headway.accounts.services import api_token_authenticate
 
-        api_token = api_token_authenticate(raw=token)
-        if api_token is None:
-            return None
+        api_token = api_token_authenticate(raw=token)  # refuses tokens of people who left the workspace
+        if api_token is None or not permissions.is_member(api_token.user, api_token.workspace):
+            return None  # and nothing about the token's user stays on the request
         request.user = api_token.user
         request.workspace = api_token.workspace  # type: ignore[attr-defined]
-        if not permissions.is_member(api_token.user, api_token.workspace):
-            return None  # the person left the workspace: the token stops working there
         return api_token.user
 
 

@@ -30,7 +30,7 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
         if field.is_relation and field.many_to_one:
             data[name] = _plain(getattr(instance, name))
         else:
-            data[name] = _plain(getattr(instance, field.attname))
+            data[name] = _plain(getattr(instance, field.attname))  # type: ignore[union-attr]
     return data
 
 

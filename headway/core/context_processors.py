@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from headway.core import permissions
 from headway.core.permissions import Action
+from headway.workspaces.models import Role
 
 # (key, label, url name or None when the area is still to come, icon)
 AREAS: list[tuple[str, str, str | None, str]] = [
@@ -40,6 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         )
         items.append({"key": key, "label": label, "url": url, "icon": icon, "coming": url_name is None})
     return {
+        "role_label": Role(role).label if (role := getattr(request, "role", None)) else "",
         "nav_items": items,
         "workspaces": permissions.visible_workspaces(request.user),
         "can": {action.name.lower(): permissions.can(request.user, action, workspace) for action in Action},

@@ -186,16 +186,18 @@ def _api_field_names(**renames: str) -> Iterator[None]:
 
 
 def _line_ref(request: HttpRequest, line_id: int, field: str = "product_line_id") -> ProductLine:
+    workspace = workspace_of(request)  # outside the try: a non-member gets 404, not a field error
     try:
-        return selectors.product_line_get(actor=request.user, workspace=workspace_of(request), product_line_id=line_id)
+        return selectors.product_line_get(actor=request.user, workspace=workspace, product_line_id=line_id)
     except NotFound as exc:
         msg = f"No product line {line_id} in this workspace."
         raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]}) from exc
 
 
 def _product_ref(request: HttpRequest, product_id: int, field: str = "product_id") -> Product:
+    workspace = workspace_of(request)  # outside the try: a non-member gets 404, not a field error
     try:
-        return selectors.product_get(actor=request.user, workspace=workspace_of(request), product_id=product_id)
+        return selectors.product_get(actor=request.user, workspace=workspace, product_id=product_id)
     except NotFound as exc:
         msg = f"No product {product_id} in this workspace."
         raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]}) from exc

@@ -4,10 +4,11 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from headway.core.api import MAX_PAGE_SIZE, Page, StrictIn, paginate, responses, workspace_of
+from headway.core.permissions import get_or_404
 from headway.workspaces import selectors, services
 
 router = Router(tags=["members"])
@@ -39,7 +40,8 @@ class MemberOut(Schema):
 
 class MemberFilters(Schema):
     search: str = ""
-    role: RoleName | Literal[""] = ""
+    # One Literal (not a union with "") so a bad value is reported as plain "role".
+    role: Literal["", "admin", "leader", "pm", "contributor", "viewer"] = ""
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
@@ -54,6 +56,11 @@ class InvitationOut(Schema):
     email: str
     role: str
     expires_at: datetime
+
+
+class InvitationFilters(Schema):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class RoleIn(StrictIn):
@@ -73,11 +80,25 @@ def member_get(request: HttpRequest, member_id: int) -> object:
 
 
 @router.post("/invitations", response=responses({201: InvitationOut}), summary="Invite someone by email")
-def invitation_create(request: HttpRequest, data: InvitationIn) -> tuple[int, object]:
+def invitation_create(request: HttpRequest, data: InvitationIn) -> Status:
     invitation, _ = services.invitation_create(
         actor=request.user, workspace=workspace_of(request), email=data.email, role=data.role
     )
-    return 201, invitation
+    return Status(201, invitation)
+
+
+@router.get("/invitations", response=responses({200: Page[InvitationOut]}), summary="List pending invitations")
+def invitation_list(request: HttpRequest, filters: Query[InvitationFilters]) -> dict:
+    qs = selectors.invitation_pending_list(actor=request.user, workspace=workspace_of(request))
+    return paginate(qs, page=filters.page, page_size=filters.page_size)
+
+
+@router.delete("/invitations/{invitation_id}", response=responses({204: None}), summary="Withdraw an invitation")
+def invitation_delete(request: HttpRequest, invitation_id: int) -> Status:
+    pending = selectors.invitation_pending_list(actor=request.user, workspace=workspace_of(request))
+    invitation = get_or_404(pending, pk=invitation_id)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    return Status(204, None)
 
 
 @router.patch("/members/{member_id}", response=responses({200: MemberOut}), summary="Change a member's role")
@@ -88,6 +109,6 @@ def member_update(request: HttpRequest, member_id: int, data: RoleIn) -> object:
 
 
 @router.delete("/members/{member_id}", response=responses({204: None}), summary="Remove a member")
-def member_delete(request: HttpRequest, member_id: int) -> tuple[int, None]:
+def member_delete(request: HttpRequest, member_id: int) -> Status:
     services.membership_remove(actor=request.user, workspace=workspace_of(request), membership_id=member_id)
-    return 204, None
+    return Status(204, None)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from headway.core import permissions
 from headway.core.models import AuditEvent
 from headway.core.permissions import Action
-from headway.workspaces.models import Invitation, Membership, Workspace
+from headway.workspaces.models import Invitation, Membership, Role, Workspace
 
 
 def member_list(*, actor: Any, workspace: Workspace, search: str = "", role: str = "") -> QuerySet[Membership]:
     qs = permissions.scope(Membership.objects.select_related("user"), actor, workspace, Action.MEMBER_VIEW)
     if search:
-        qs = qs.filter(user__email__icontains=search) | qs.filter(user__full_name__icontains=search)
+        qs = qs.filter(Q(user__email__icontains=search) | Q(user__full_name__icontains=search))
     if role:
         qs = qs.filter(role=role)
     return qs.order_by("user__full_name", "user__email")
@@ -24,6 +24,16 @@ def member_list(*, actor: Any, workspace: Workspace, search: str = "", role: str
 
 def member_get(*, actor: Any, workspace: Workspace, membership_id: int) -> Membership:
     return permissions.get_or_404(member_list(actor=actor, workspace=workspace), pk=membership_id)
+
+
+def assignable_roles(*, actor: Any, workspace: Workspace) -> list[tuple[str, str]]:
+    """The roles the actor may hand out or take away here: all for admins, below admin for
+    leaders, none for anyone else (as ``(value, label)`` pairs for a select)."""
+    if not permissions.can(actor, Action.MEMBER_MANAGE, workspace):
+        return []
+    if permissions.role_in(actor, workspace) == Role.ADMIN:
+        return list(Role.choices)
+    return [(value, label) for value, label in Role.choices if value in permissions.LEADER_ASSIGNABLE]
 
 
 def invitation_pending_list(*, actor: Any, workspace: Workspace) -> QuerySet[Invitation]:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from headway.accounts.models import User, hash_token
+from headway.accounts.models import ApiToken, User, hash_token
 from headway.core import permissions
 from headway.core.audit import audit_record
 from headway.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -144,10 +144,19 @@ def invitation_accept(*, token: str, user: User | None, password: str | None = N
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise Conflict("An account with this email exists already. Sign in, then open the link again.")
+        if not password:
+            raise ValidationFailed(
+                "password: Choose a password for your new account.", fields={"password": ["This field is required."]}
+            )
         user = user_create(email=invitation.email, password=password, full_name=full_name)
     elif user.email.lower() != invitation.email.lower():
         raise PermissionDenied(f"This invitation is for {invitation.email}, but you are signed in as {user.email}.")
-    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+    # Conditional, so two clicks racing on one link cannot both succeed.
+    accepted = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    if not accepted:
+        raise Conflict("This invitation has already been used.")
     try:
         with transaction.atomic():
             membership = Membership.objects.create(workspace=invitation.workspace, user=user, role=invitation.role)
@@ -197,8 +206,8 @@ def _ensure_admin_remains(workspace: Workspace, membership: Membership) -> None:
 
 @transaction.atomic
 def membership_change_role(*, actor: User, workspace: Workspace, membership_id: int, role: str) -> Membership:
+    permissions.require(actor, Action.MEMBER_MANAGE, workspace)
     role = _check_role(role)
-    permissions.require_member(actor, workspace)
     membership = _lock_membership(workspace, membership_id)
     permissions.require_role_change(actor, workspace, current=membership.role, new=role)
     if membership.role == role:
@@ -231,5 +240,10 @@ def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) 
         target=membership,
         changes={"role": [membership.role, None]},
     )
+    # Their API tokens for this workspace stop working for good, even if they are invited back.
+    ApiToken.objects.filter(user_id=membership.user_id, workspace=workspace, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     membership.delete()
     permissions.forget_roles(actor)
+    permissions.forget_roles(membership.user)

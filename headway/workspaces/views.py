@@ -1,5 +1,6 @@
 """Workspace home, members and invitations, audit log, and the "coming" pages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,11 @@ from headway.workspaces.forms import AcceptForm, InviteForm, WorkspaceForm
 from headway.workspaces.models import Role
 
 
+def _posted(request: HttpRequest):
+    """The submitted data for a POST (even an empty one, so it shows "required" errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Land in the workspace the person used last, or offer to create the first one."""
@@ -29,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workspace_create(request: HttpRequest) -> HttpResponse:
-    form = WorkspaceForm(request.POST or None)
+    form = WorkspaceForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             workspace = services.workspace_create(actor=request.user, name=form.cleaned_data["name"])
@@ -37,7 +43,7 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
             return redirect("workspaces:overview", ws=workspace.slug)
         except HeadwayError as exc:
             form.add_error("name", exc.message)
-    return render(request, "workspaces/create.html", {"form": form})
+    return render(request, "workspaces/create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -49,11 +55,25 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "workspaces/overview.html", context)
 
 
+# What each area still to come will do, so the "coming" page says more than "not yet".
+COMING_DESCRIPTIONS = {
+    "strategy": "Vision, objectives with key results, and the initiatives that serve them.",
+    "backlog": "Features and requirements with their workflow, estimates and rank.",
+    "ideas": "A portal where customers and colleagues submit ideas, vote and follow their status.",
+    "insights": "Feedback from every channel, with highlights linked as evidence and grouped into themes.",
+    "prioritization": "Scoring models (RICE, ICE, WSJF, weighted), demand and a capacity planner.",
+    "roadmaps": "Releases and milestones, roadmap views to share, and forecasts.",
+    "metrics": "Outcomes next to the work: product metrics, sales and budget.",
+    "reports": "Reports and decks for stakeholders, built from what you keep here.",
+}
+
+
 @login_required
 def coming(request: HttpRequest, area: str) -> HttpResponse:
     if area not in COMING_AREAS:
         raise Http404("No such area.")
-    return render(request, "workspaces/coming.html", {"area": area, "area_label": COMING_AREAS[area]})
+    context = {"area": area, "area_label": COMING_AREAS[area], "description": COMING_DESCRIPTIONS.get(area, "")}
+    return render(request, "workspaces/coming.html", context)
 
 
 @login_required
@@ -62,22 +82,31 @@ def members(request: HttpRequest) -> HttpResponse:
     search, role = request.GET.get("q", "").strip(), request.GET.get("role", "")
     qs = selectors.member_list(actor=request.user, workspace=workspace, search=search, role=role)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    can_manage = permissions.can(request.user, permissions.Action.MEMBER_MANAGE, workspace)
+    assignable = selectors.assignable_roles(actor=request.user, workspace=workspace)
+    can_manage = bool(assignable)
+    if request.method == "POST" and not can_manage:
+        permissions.require(request.user, permissions.Action.MEMBER_MANAGE, workspace)
     invitations = selectors.invitation_pending_list(actor=request.user, workspace=workspace) if can_manage else []
-    form = InviteForm(request.POST or None)
+    form = InviteForm(_posted(request), roles=assignable)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.invitation_create(actor=request.user, workspace=workspace, **form.cleaned_data)
-            messages.success(request, f"Invitation sent to {invitation.email}. The link works for 7 days.")
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. The link works for {settings.HEADWAY_INVITATION_DAYS} days.",
+            )
             return redirect("workspaces:members", ws=workspace.slug)
         except HeadwayError as exc:
-            form.add_error("email" if "email" in exc.fields else None, exc.message)
+            field = next((name for name in exc.fields if name in form.fields), None)
+            form.add_error(field, exc.message)
     context = {
         "page": page,
         "form": form,
         "invitations": invitations,
         "can_manage": can_manage,
         "roles": Role.choices,
+        "assignable_roles": assignable,
+        "assignable_values": [value for value, _ in assignable],
         "q": search,
         "role": role,
         "area": "team",
@@ -90,6 +119,8 @@ def members(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    # Not in this workspace: a 404 page like every other foreign id, not a flash message.
+    selectors.member_get(actor=request.user, workspace=request.workspace, membership_id=membership_id)
     try:
         m = services.membership_change_role(
             actor=request.user,
@@ -138,8 +169,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_from_token(token=token)
     except HeadwayError as exc:
         return render(request, "workspaces/invitation_invalid.html", {"message": exc.message}, status=exc.status)
-    form = AcceptForm(request.POST or None)
     user = request.user if request.user.is_authenticated else None
+    # A signed-in person only confirms; the form (name, password) is for a new account.
+    form = AcceptForm(_posted(request)) if user is None else AcceptForm()
+    status, error = 200, ""
     if request.method == "POST" and (user is not None or form.is_valid()):
         try:
             membership = services.invitation_accept(
@@ -153,9 +186,22 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"Welcome to {membership.workspace.name}.")
             return redirect("workspaces:overview", ws=membership.workspace.slug)
         except HeadwayError as exc:
-            for field, errs in (exc.fields or {"__all__": [exc.message]}).items():
-                form.add_error(field if field in form.fields else None, errs)
-    return render(request, "workspaces/invitation_accept.html", {"invitation": invitation, "form": form, "user": user})
+            if user is None:
+                for field, errs in (exc.fields or {"__all__": [exc.message]}).items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                error = exc.message
+            status = exc.status
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "invitation": invitation,
+        "form": form,
+        "error": error,
+        "user": user,
+        "wrong_user": user is not None and user.email.lower() != invitation.email.lower(),
+    }
+    return render(request, "workspaces/invitation_accept.html", context, status=status)
 
 
 AUDIT_TYPES = [
