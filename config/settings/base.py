@@ -198,6 +198,7 @@ WHITENOISE_USE_FINDERS = True
 HEADWAY_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # CSV uploads; API bodies are capped at 1 MB by middleware
 HEADWAY_MAX_IMPORT_BYTES = 5 * 1024 * 1024
+HEADWAY_MAX_IMPORT_ROWS = int(os.environ.get("HEADWAY_MAX_IMPORT_ROWS", "10000"))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

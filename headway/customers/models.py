@@ -1,5 +1,6 @@
 """Customers: the companies that buy or use the products, and the people there we talk to."""
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -46,6 +47,15 @@ class Company(BaseModel):
     currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.NEUTRAL)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Health as a number in the order of its choices (healthy = 0), so "sort by health" walks an index.
+    health_rank = models.GeneratedField(
+        expression=models.Case(
+            *[models.When(health=value, then=models.Value(rank)) for rank, value in enumerate(Health.values)],
+            default=models.Value(len(Health.values)),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -64,6 +74,7 @@ class Company(BaseModel):
             models.Index(fields=["workspace", "name", "id"], name="company_ws_name"),
             models.Index(fields=["workspace", "arr", "id"], name="company_ws_arr"),
             models.Index(fields=["workspace", "created_at", "id"], name="company_ws_created"),
+            models.Index(fields=["workspace", "health_rank", "name", "id"], name="company_ws_health"),
         ]
 
     def __str__(self) -> str:
@@ -86,3 +97,38 @@ class Contact(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class ImportKind(models.TextChoices):
+    COMPANIES = "companies", "Companies"
+    CONTACTS = "contacts", "Contacts"
+
+
+class ImportBatch(BaseModel):
+    """An uploaded CSV file, parsed and waiting for the person who uploaded it to confirm the import.
+
+    The parsed rows live here (not in the browser) so the confirmation cannot be tampered with;
+    the plan (create / update / error per row) is worked out again at confirmation time.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        IMPORTED = "imported", "Imported"
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    # [[row number in the file (header = 1), {column: cell}], ...]
+    rows = models.JSONField(default=list)
+    notes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "import batches"
+        indexes = [models.Index(fields=["workspace", "created_by", "status"], name="import_batch_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import from {self.filename}"

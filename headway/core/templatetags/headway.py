@@ -61,3 +61,16 @@ def get(mapping: dict, key: Any) -> Any:
 def blank(value: Any) -> Any:
     """An empty or missing value shown as a dash, so "cleared" reads differently from "zero"."""
     return "—" if value is None or value == "" else value
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """``target_customers`` → "Target customers" for history entries."""
+    return str(name).replace("_", " ").capitalize()
+
+
+@register.filter
+def model_label(obj: Any) -> str:
+    """``app_label.modelname`` of a model instance, as stored in AuditEvent.target_type."""
+    meta = getattr(obj, "_meta", None)
+    return meta.label_lower if meta else ""

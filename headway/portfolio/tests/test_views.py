@@ -278,7 +278,7 @@ def test_line_page_edit_archive_restore(web_client, leader, data, workspace):
     payments.refresh_from_db()
     assert (payments.name, payments.description) == ("Payments & Billing", "")
     history = text(client.get(f"{BASE}/lines/{payments.pk}/"))
-    expected = "product_line.update 0 minutes ago name: Payments → Payments & Billing description: Moving **money**. →"
+    expected = "product_line.update 0 minutes ago Name: Payments → Payments & Billing Description: Moving **money**. → —"
     assert expected in history
 
     page = text(client.get(f"{BASE}/lines/{payments.pk}/"))
@@ -454,7 +454,7 @@ def test_edit_product_records_history(web_client, leader, data):
         "owner": ["Pat PM", None],
         "stage": ["growth", "mature"],
     }
-    assert "name: Checkout → Checkout Pro owner: Pat PM → — stage: growth → mature" in text(
+    assert "Name: Checkout → Checkout Pro Owner: Pat PM → — Stage: growth → mature" in text(
         client.get(response["Location"])
     )
 
@@ -506,7 +506,7 @@ def test_component_create_edit_archive_restore(web_client, pm, data):
     assert response["Location"] == f"{BASE}/components/{api.pk}/"
     page = text(client.get(response["Location"]))
     assert "Public API Component of CHK Checkout" in page
-    assert "component.update 0 minutes ago name: API → Public API" in page
+    assert "component.update 0 minutes ago Name: API → Public API" in page
 
     client.post(f"{BASE}/components/{api.pk}/archive/")
     page = text(client.get(f"{BASE}/products/{checkout.pk}/"))
