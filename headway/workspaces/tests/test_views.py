@@ -461,7 +461,7 @@ def test_audit_log_for_admins(web_client, admin, viewer, workspace, invite):
     assert response.status_code == 200
     html = html_of(response)
     assert re.findall(r'<span class="tag">(.*?)</span>', html) == ["membership.update", "invitation.create"]
-    assert "<code>role</code> <del>viewer</del> → <ins>pm</ins>" in html
+    assert "<span class=\"field-name\">Role:</span> <del>viewer</del> → <ins>pm</ins>" in html
     assert "<code>email</code> <del>—</del> → <ins>new@example.com</ins>" in html
     filtered = html_of(client.get("/w/acme/audit/?type=invitation."))
     assert re.findall(r'<span class="tag">(.*?)</span>', filtered) == ["invitation.create"]
