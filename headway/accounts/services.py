@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from headway.accounts.models import ApiToken, LoginFailure, PasswordResetRequest, User, hash_token
@@ -230,15 +230,18 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     no longer a member of the token's workspace."""
     if not raw.startswith(ApiToken.PREFIX):
         return None
-    still_member = Membership.objects.filter(user=OuterRef("user"), workspace=OuterRef("workspace"))
+    role_there = Membership.objects.filter(user=OuterRef("user"), workspace=OuterRef("workspace")).values("role")[:1]
     token = (
         ApiToken.objects.select_related("user", "workspace")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .filter(Exists(still_member))
+        .annotate(member_role=Subquery(role_there))
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True, member_role__isnull=False)
         .first()
     )
     if token is None:
         return None
+    # The role came with the token: a token acts only in its own workspace, so that is the only
+    # role its requests may use, and permissions need no further query.
+    token.user._headway_roles = {token.workspace_id: token.member_role}
     now = timezone.now()
     # Write at most once a minute so a busy script does not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

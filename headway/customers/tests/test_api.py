@@ -134,7 +134,7 @@ class TestCompanyList:
         client.get("/api/v1/companies")  # token last-used stamp and cached count
         for size in (1, 50, 120):
             # token, membership, cached count, page
-            with django_assert_num_queries(4):
+            with django_assert_num_queries(3):
                 assert len(client.get(f"/api/v1/companies?page_size={size}").json()["items"]) == size
 
 
@@ -373,7 +373,7 @@ class TestContacts:
         ContactFactory.create_batch(30, company=acme)
         api = api_client(viewer)
         api.get("/api/v1/contacts")
-        with django_assert_num_queries(4):  # token, membership, count, page
+        with django_assert_num_queries(3):  # token with its role, count, page
             assert len(api.get("/api/v1/contacts?page_size=30").json()["items"]) == 30
 
     def test_create(self, api_client, pm, acme):
