@@ -133,7 +133,7 @@ class TestCompanyList:
         client = api_client(viewer)
         client.get("/api/v1/companies")  # token last-used stamp and cached count
         for size in (1, 50, 120):
-            # token, membership, cached count, page
+            # token with its role, cached count, page
             with django_assert_num_queries(3):
                 assert len(client.get(f"/api/v1/companies?page_size={size}").json()["items"]) == size
 
