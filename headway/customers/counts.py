@@ -28,18 +28,23 @@ def _version_key(workspace_id: int) -> str:
     return f"customers:companies:v:{workspace_id}"
 
 
-def cached_count(count: Callable[[], int], *, workspace_id: int, filters: tuple[object, ...]) -> int:
-    """``count()``, answered from the cache while no company of the workspace changed."""
+def cached_while_unchanged[T](compute: Callable[[], T], *, workspace_id: int, key: tuple[object, ...]) -> T:
+    """``compute()`` over the workspace's companies, answered from the cache while none changed."""
     version_key = _version_key(workspace_id)
-    count_key = f"customers:companies:count:{workspace_id}:" + ":".join(str(f) for f in filters)
-    found = cache.get_many([version_key, count_key])  # one round trip
+    value_key = f"customers:companies:{workspace_id}:" + ":".join(str(part) for part in key)
+    found = cache.get_many([version_key, value_key])  # one round trip
     version = found.get(version_key)
-    stored = found.get(count_key)
+    stored = found.get(value_key)
     if stored is not None and stored[0] == version:
         return stored[1]
-    counted = count()
-    cache.set(count_key, (version, counted), COUNT_TTL_SECONDS)
-    return counted
+    value = compute()
+    cache.set(value_key, (version, value), COUNT_TTL_SECONDS)
+    return value
+
+
+def cached_count(count: Callable[[], int], *, workspace_id: int, filters: tuple[object, ...]) -> int:
+    """``count()`` of a filtered company list, answered from the cache while no company changed."""
+    return cached_while_unchanged(count, workspace_id=workspace_id, key=("count", *filters))
 
 
 def _bump(workspace_id: int) -> None:

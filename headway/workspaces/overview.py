@@ -6,13 +6,19 @@ from headway.workspaces.models import Workspace
 
 
 def overview_numbers(workspace: Workspace) -> dict:
+    from headway.customers.counts import cached_while_unchanged
     from headway.customers.models import Company
     from headway.portfolio.models import Product, ProductLine
 
     products = Product.objects.filter(workspace=workspace, archived_at__isnull=True)
     by_stage = dict(products.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
-    companies = Company.objects.filter(workspace=workspace, archived_at__isnull=True).aggregate(
-        n=Count("id"), arr=Sum("arr"), at_risk=Count("id", filter=Q(health="at_risk"))
+    # Summing every company costs tens of milliseconds at 100k; reuse it until a company changes.
+    companies = cached_while_unchanged(
+        lambda: Company.objects.filter(workspace=workspace, archived_at__isnull=True).aggregate(
+            n=Count("id"), arr=Sum("arr"), at_risk=Count("id", filter=Q(health="at_risk"))
+        ),
+        workspace_id=workspace.pk,
+        key=("overview",),
     )
     return {
         "product_lines": ProductLine.objects.filter(workspace=workspace, archived_at__isnull=True).count(),

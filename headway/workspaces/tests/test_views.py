@@ -95,9 +95,7 @@ def test_overview_numbers(web_client, viewer, member, workspace, other_workspace
     Company.objects.create(workspace=other_workspace, name="Z", arr=Decimal("5000000"), health="at_risk")
     member("pm")
 
-    with django_assert_num_queries(4):
-        numbers = overview_numbers(workspace)
-    assert numbers == {
+    expected = {
         "product_lines": 1,
         "products": 3,
         "by_stage": {"growth": 2, "concept": 1},
@@ -106,6 +104,17 @@ def test_overview_numbers(web_client, viewer, member, workspace, other_workspace
         "at_risk": 1,
         "members": 2,
     }
+    assert overview_numbers(workspace) == expected  # computes and caches the company summary
+    with django_assert_num_queries(4):  # lines, products by stage, cached company summary, members
+        assert overview_numbers(workspace) == expected
+    Company.objects.filter(name="B").update(health="at_risk")  # bypasses services: cache still answers
+    assert overview_numbers(workspace)["at_risk"] == 1
+    from headway.customers.counts import forget_counts
+
+    forget_counts(workspace.pk)  # what every company service does
+    assert overview_numbers(workspace)["at_risk"] == 2
+    Company.objects.filter(name="B").update(health="healthy")
+    forget_counts(workspace.pk)
 
     response = web_client(viewer).get("/w/acme/")
     assert response.status_code == 200
