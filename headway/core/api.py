@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -84,6 +84,9 @@ class StrictIn(Schema):
 
 MAX_PAGE_SIZE = 200
 
+# A database id in a request body or query: 64-bit so an oversized number is a 422, not a crash.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 
 class Page[T](Schema):
     items: list[T]
@@ -114,4 +117,4 @@ def workspace_of(request: HttpRequest) -> Workspace:
     return workspace  # type: ignore[return-value]
 
 
-__all__ = ["AUTH", "ERRORS", "MAX_PAGE_SIZE", "ErrorOut", "Page", "StrictIn", "paginate", "responses", "settings"]
+__all__ = ["AUTH", "ERRORS", "MAX_PAGE_SIZE", "ErrorOut", "Id", "Page", "StrictIn", "paginate", "responses", "settings"]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from headway.core.api import MAX_PAGE_SIZE, StrictIn
+from headway.core.api import MAX_PAGE_SIZE, Id, StrictIn
 from headway.core.errors import ValidationFailed
 from headway.customers.services import parse_arr
 
@@ -149,14 +149,14 @@ class CompanyFilters(Schema):
 
 
 class ContactIn(StrictIn):
-    company_id: int = Field(ge=1)
+    company_id: Id
     name: PersonName
     email: Email
     role: Role = ""
 
 
 class ContactPatch(StrictIn):
-    company_id: Annotated[int, Field(ge=1)] = _optional()
+    company_id: Id = _optional()
     name: PersonName = _optional()
     email: Email = _optional()
     role: Role = _optional()
@@ -201,7 +201,7 @@ class ContactPage(_FastOut):
 
 class ContactFilters(Schema):
     search: str = Field("", description="Part of the name, the email or the company name.")
-    company_id: int | None = Field(None, ge=1)
+    company_id: Id | None = None
     include_archived: bool = False
     ordering: ContactOrdering = "name"
     page: int = Field(1, ge=1, le=1_000_000)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from headway.core.api import MAX_PAGE_SIZE, Page, StrictIn, paginate, responses, workspace_of
+from headway.core.api import MAX_PAGE_SIZE, Id, Page, StrictIn, paginate, responses, workspace_of
 from headway.core.errors import NotFound, ValidationFailed
 from headway.portfolio import selectors, services
 from headway.portfolio.models import Component, Product, ProductLine
@@ -32,7 +32,6 @@ ProductOrdering = Literal[
 ]  # fmt: skip
 
 # Ids are 64-bit in the database; a larger number is a client error, not a server one.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 NO_DELETE = " Nothing is deleted: use POST …/archive (reversible with …/restore); there is no DELETE."
 

@@ -278,7 +278,9 @@ def test_line_page_edit_archive_restore(web_client, leader, data, workspace):
     payments.refresh_from_db()
     assert (payments.name, payments.description) == ("Payments & Billing", "")
     history = text(client.get(f"{BASE}/lines/{payments.pk}/"))
-    expected = "product_line.update 0 minutes ago Name: Payments → Payments & Billing Description: Moving **money**. → —"
+    expected = (
+        "product_line.update 0 minutes ago Name: Payments → Payments & Billing Description: Moving **money**. → —"
+    )
     assert expected in history
 
     page = text(client.get(f"{BASE}/lines/{payments.pk}/"))
