@@ -7,7 +7,6 @@ PY := $(VENV)/bin/python
 # Django 6 needs Python >= 3.12. Use the first interpreter that really runs (pyenv shims may not).
 PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 python3; do \
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
-export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
 VENDOR := static/vendor
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/alpine.min.js $(VENDOR)/sortable.min.js $(VENDOR)/echarts.min.js
@@ -50,7 +49,7 @@ test: install
 	bash scripts/test-all.sh
 
 test-quick: install
-	$(VENV)/bin/pytest -x -q -m "not e2e and not slow"
+	$(VENV)/bin/pytest --ds=config.settings.test -x -q -m "not e2e and not slow and not postgres"
 
 lint: install
 	$(VENV)/bin/ruff check .
