@@ -4,8 +4,10 @@ Roles are per workspace. Capabilities, from the product organisation's point of 
 
 * viewer       reads everything in the workspace (executives, stakeholders);
 * contributor  also adds feedback and comments (engineering, sales, support, design);
-* pm           also manages customers, and edits the products they own and their components;
-* leader       also manages the whole portfolio and the team (invites, roles below admin);
+* pm           also manages customers; edits the products they own, their components and their
+               features; checks in on the objectives they own (their goals);
+* leader       also manages the whole portfolio, strategy (vision, objectives, initiatives), every
+               feature, the workflow, and the team (invites, roles below admin);
 * admin        also manages the workspace itself, admins, and sees the workspace-wide audit log.
 
 Someone outside a workspace gets ``NotFound`` rather than ``PermissionDenied`` so that the
@@ -37,6 +39,12 @@ class Action(StrEnum):
     CUSTOMER_MANAGE = "customer.manage"
     FEEDBACK_ADD = "feedback.add"
     COMMENT_ADD = "comment.add"
+    STRATEGY_VIEW = "strategy.view"
+    STRATEGY_MANAGE = "strategy.manage"  # vision, objectives, key results, initiatives
+    OBJECTIVE_CHECK_IN = "objective.check_in"  # check-ins, key result values: leaders, or the owning PM
+    BACKLOG_VIEW = "backlog.view"
+    FEATURE_EDIT = "feature.edit"  # features of a product: leaders, or the PM who owns the product
+    WORKFLOW_MANAGE = "workflow.manage"  # the workspace's feature statuses
 
 
 _READ = {
@@ -44,10 +52,12 @@ _READ = {
     Action.MEMBER_VIEW,
     Action.PORTFOLIO_VIEW,
     Action.CUSTOMER_VIEW,
+    Action.STRATEGY_VIEW,
+    Action.BACKLOG_VIEW,
 }
 _CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD}
-_PM = _CONTRIBUTE | {Action.CUSTOMER_MANAGE, Action.PRODUCT_EDIT}
-_LEADER = _PM | {Action.PORTFOLIO_MANAGE, Action.MEMBER_MANAGE}
+_PM = _CONTRIBUTE | {Action.CUSTOMER_MANAGE, Action.PRODUCT_EDIT, Action.FEATURE_EDIT, Action.OBJECTIVE_CHECK_IN}
+_LEADER = _PM | {Action.PORTFOLIO_MANAGE, Action.MEMBER_MANAGE, Action.STRATEGY_MANAGE, Action.WORKFLOW_MANAGE}
 _ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
 
 CAPABILITIES: dict[str, frozenset[Action]] = {
@@ -70,7 +80,14 @@ _DESCRIPTIONS = {
     Action.CUSTOMER_MANAGE: "manage customers",
     Action.FEEDBACK_ADD: "add feedback",
     Action.COMMENT_ADD: "comment",
+    Action.STRATEGY_MANAGE: "manage strategy",
+    Action.OBJECTIVE_CHECK_IN: "check in on this objective",
+    Action.FEATURE_EDIT: "edit features of this product",
+    Action.WORKFLOW_MANAGE: "change the workflow",
 }
+
+# Actions a PM holds only over what they own: the object's owner (or its product's owner) decides.
+_OWNED_BY_PM = {Action.PRODUCT_EDIT, Action.FEATURE_EDIT, Action.OBJECTIVE_CHECK_IN}
 
 
 def role_in(user: Any, workspace: Workspace | int | None) -> str | None:
@@ -80,7 +97,8 @@ def role_in(user: Any, workspace: Workspace | int | None) -> str | None:
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     cache: dict[int, str] | None = getattr(user, "_headway_roles", None)
     if cache is None:
-        cache = dict(Membership.objects.filter(user_id=user.pk).values_list("workspace_id", "role"))
+        # order_by(): Membership's default ordering joins two tables this lookup does not need.
+        cache = dict(Membership.objects.filter(user_id=user.pk).order_by().values_list("workspace_id", "role"))
         user._headway_roles = cache
     return cache.get(workspace_id)
 
@@ -95,13 +113,15 @@ def is_member(user: Any, workspace: Workspace | int | None) -> bool:
     return role_in(user, workspace) is not None
 
 
-def _owner_id(obj: Model | None) -> int | None:
-    """The PM who owns a product, or the product a component belongs to."""
+def _owner_id(action: Action, obj: Model | None) -> int | None:
+    """Who owns the object for this action: for product and feature edits the product's owner
+    (obj is a product, or has one: a component, a feature); for check-ins the objective's owner."""
     if obj is None:
         return None
-    if hasattr(obj, "owner_id"):
-        return obj.owner_id
-    product = getattr(obj, "product", None)
+    if action == Action.OBJECTIVE_CHECK_IN:
+        objective = getattr(obj, "objective", obj)  # an objective, or a key result of one
+        return getattr(objective, "owner_id", None)
+    product = obj if obj._meta.label_lower == "portfolio.product" else getattr(obj, "product", None)
     return getattr(product, "owner_id", None)
 
 
@@ -111,9 +131,9 @@ def can(user: Any, action: Action, workspace: Workspace | int | None, obj: Model
         return False
     if obj is not None and getattr(obj, "workspace_id", None) not in (None, _workspace_id(workspace)):
         return False
-    if action == Action.PRODUCT_EDIT and role == Role.PM:
-        # PMs manage their own products only; without an object they may edit "some" product.
-        return obj is None or _owner_id(obj) == user.pk
+    if action in _OWNED_BY_PM and role == Role.PM:
+        # PMs act on what they own only; without an object the question is "some of it?".
+        return obj is None or _owner_id(action, obj) == user.pk
     return action in CAPABILITIES[role]
 
 

@@ -18,6 +18,12 @@ EXPECTED = {
     Action.PRODUCT_EDIT: {"admin", "leader", "pm"},
     Action.PORTFOLIO_MANAGE: {"admin", "leader"},
     Action.MEMBER_MANAGE: {"admin", "leader"},
+    Action.STRATEGY_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.BACKLOG_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.FEATURE_EDIT: {"admin", "leader", "pm"},
+    Action.OBJECTIVE_CHECK_IN: {"admin", "leader", "pm"},
+    Action.STRATEGY_MANAGE: {"admin", "leader"},
+    Action.WORKFLOW_MANAGE: {"admin", "leader"},
     Action.WORKSPACE_MANAGE: {"admin"},
     Action.AUDIT_VIEW_WORKSPACE: {"admin"},
 }
