@@ -70,14 +70,20 @@ def ping(request: HttpRequest) -> dict:
 
 def _register_routers() -> None:
     from headway.accounts.api import router as accounts_router
+    from headway.backlog.api import router as backlog_router
     from headway.customers.api import router as customers_router
     from headway.portfolio.api import router as portfolio_router
+    from headway.reports.api import router as reports_router
+    from headway.strategy.api import router as strategy_router
     from headway.workspaces.api import router as workspaces_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", workspaces_router)
     api.add_router("/", portfolio_router)
     api.add_router("/", customers_router)
+    api.add_router("/", strategy_router)
+    api.add_router("/", backlog_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

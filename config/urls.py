@@ -18,6 +18,9 @@ urlpatterns = [
     path("w/<slug:ws>/", include("headway.workspaces.urls")),
     path("w/<slug:ws>/portfolio/", include("headway.portfolio.urls")),
     path("w/<slug:ws>/customers/", include("headway.customers.urls")),
+    path("w/<slug:ws>/strategy/", include("headway.strategy.urls")),
+    path("w/<slug:ws>/backlog/", include("headway.backlog.urls")),
+    path("w/<slug:ws>/reports/", include("headway.reports.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "headway.workspaces",
     "headway.portfolio",
     "headway.customers",
+    "headway.strategy",
+    "headway.backlog",
+    "headway.reports",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +106,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "headway.sqlite3"),
+            # Opening SQLite and running the PRAGMAs below was a quarter of a short request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE avoids the
                 # "database is locked" upgrade deadlock between concurrent writers.

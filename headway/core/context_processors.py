@@ -13,8 +13,8 @@ from headway.workspaces.models import Role
 AREAS: list[tuple[str, str, str | None, str]] = [
     ("overview", "Overview", "workspaces:overview", "home"),
     ("portfolio", "Portfolio", "portfolio:tree", "layers"),
-    ("strategy", "Strategy", None, "target"),
-    ("backlog", "Backlog", None, "list"),
+    ("strategy", "Strategy", "strategy:overview", "target"),
+    ("backlog", "Backlog", "backlog:list", "list"),
     ("ideas", "Ideas portal", None, "bulb"),
     ("insights", "Insights", None, "inbox"),
     ("prioritization", "Prioritization", None, "sliders"),
@@ -22,7 +22,7 @@ AREAS: list[tuple[str, str, str | None, str]] = [
     ("metrics", "Metrics", None, "chart"),
     ("customers", "Customers", "customers:list", "building"),
     ("team", "Team", "workspaces:members", "users"),
-    ("reports", "Reports", None, "file"),
+    ("reports", "Reports", "reports:index", "file"),
 ]
 
 COMING_AREAS = {key: label for key, label, url, _ in AREAS if url is None}

@@ -1,0 +1,1 @@
+"""Tables of this app (filled in by its issue work)."""
