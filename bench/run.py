@@ -262,9 +262,10 @@ def granian(env: dict[str, str], workers: int) -> Iterator[str]:
     pg = _load_pg()
     port = pg.free_port()
     url = f"http://127.0.0.1:{port}"
-    # The same server `headway serve` runs (granian, WSGI), minus its migrate step.
-    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--no-ws", "config.wsgi:application"]  # fmt: skip
+    # The same server `headway serve` runs, minus its migrate step.
+    from headway.cli import granian_argv
+
+    command = granian_argv(host="127.0.0.1", port=port, workers=workers, threads=2)
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from headway.accounts.models import ApiToken, LoginFailure, PasswordResetRequest, User, hash_token
@@ -17,6 +18,7 @@ from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import NotFound, RateLimited, ValidationFailed
 from headway.core.permissions import Action
+from headway.core.rawsql import instance_from_row
 from headway.workspaces.models import Membership, Workspace
 
 # An address gets more room than an email: a whole office can share one address.
@@ -223,6 +225,33 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     return token
 
 
+@functools.cache
+def _token_lookup_sql() -> tuple[str, list[str], list[str]]:
+    """The one statement that authenticates every API request, built once from the models.
+
+    Compiling the equivalent ORM query costs several times more than running it, on every API
+    request, so this hot path keeps its SQL. It finds an unrevoked token of an active user who is
+    still a member of the token's workspace, and brings that user, workspace and role along.
+    """
+    q = connection.ops.quote_name
+    user_fields = [f.attname for f in User._meta.concrete_fields]
+    workspace_fields = [f.attname for f in Workspace._meta.concrete_fields]
+    columns = [
+        f"t.{q('id')}", f"t.{q('last_used_at')}", f"m.{q('role')}",
+        *(f"u.{q(User._meta.get_field(n).column)}" for n in user_fields),
+        *(f"w.{q(Workspace._meta.get_field(n).column)}" for n in workspace_fields),
+    ]  # fmt: skip
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608 - quoted model names only; values are parameters
+        f"JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+        f"JOIN {q(Workspace._meta.db_table)} w ON w.{q('id')} = t.{q('workspace_id')} "
+        f"JOIN {q(Membership._meta.db_table)} m "
+        f"ON m.{q('user_id')} = t.{q('user_id')} AND m.{q('workspace_id')} = t.{q('workspace_id')} "
+        f"WHERE t.{q('token_hash')} = %s AND t.{q('revoked_at')} IS NULL AND u.{q('is_active')} = %s"
+    )
+    return sql, user_fields, workspace_fields
+
+
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
     """The active token for a secret, with its user and workspace; records when it was last used.
 
@@ -230,18 +259,21 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     no longer a member of the token's workspace."""
     if not raw.startswith(ApiToken.PREFIX):
         return None
-    role_there = Membership.objects.filter(user=OuterRef("user"), workspace=OuterRef("workspace")).values("role")[:1]
-    token = (
-        ApiToken.objects.select_related("user", "workspace")
-        .annotate(member_role=Subquery(role_there))
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True, member_role__isnull=False)
-        .first()
-    )
-    if token is None:
+    sql, user_fields, workspace_fields = _token_lookup_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [hash_token(raw), True])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    # The role came with the token: a token acts only in its own workspace, so that is the only
-    # role its requests may use, and permissions need no further query.
-    token.user._headway_roles = {token.workspace_id: token.member_role}
+    token_id, last_used_at, role = row[:3]
+    user = instance_from_row(User, user_fields, row[3 : 3 + len(user_fields)])
+    workspace = instance_from_row(Workspace, workspace_fields, row[3 + len(user_fields) :])
+    token_fields = ["id", "user_id", "workspace_id", "last_used_at"]
+    token = instance_from_row(ApiToken, token_fields, [token_id, user.pk, workspace.pk, last_used_at])
+    token.user, token.workspace = user, workspace
+    # A token acts only in its own workspace, so that is the only role its requests may use, and
+    # permissions need no further query.
+    user._headway_roles = {workspace.pk: role}
     now = timezone.now()
     # Write at most once a minute so a busy script does not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

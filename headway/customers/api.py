@@ -96,18 +96,15 @@ def _json(model: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(model.model_dump_json(), content_type="application/json", status=status)
 
 
+def _page_of(items: list[dict[str, Any]], *, count: int, page: int, size: int) -> dict[str, Any]:
+    return {"items": items, "count": count, "page": page, "page_size": size, "pages": max(1, math.ceil(count / size))}
+
+
 def _page(rows: Any, *, count: int, page: int, page_size: int, convert: Any, schema: Any) -> HttpResponse:
     """One page query whatever the page size; JSON straight from pydantic-core."""
     start = (page - 1) * page_size
     items = [convert(row) for row in rows[start : start + page_size]]
-    data = {
-        "items": items,
-        "count": count,
-        "page": page,
-        "page_size": page_size,
-        "pages": max(1, math.ceil(count / page_size)),
-    }
-    return _json(schema.model_validate(data))
+    return _json(schema.model_validate(_page_of(items, count=count, page=page, size=page_size)))
 
 
 def _company_for_contact(request: HttpRequest, company_id: int) -> Company:
@@ -132,16 +129,18 @@ def company_list(request: HttpRequest, filters: Query[CompanyFilters]) -> HttpRe
         "health": filters.health,
         "include_archived": filters.include_archived,
     }
-    qs = selectors.company_list(actor=request.user, workspace=workspace, ordering=filters.ordering, **where)
     count = selectors.company_count(actor=request.user, workspace=workspace, **where)
-    return _page(
-        qs.values(*COMPANY_COLUMNS),
-        count=count,
-        page=filters.page,
-        page_size=filters.page_size,
-        convert=_company_row,
-        schema=CompanyPage,
+    rows = selectors.company_page(
+        actor=request.user,
+        workspace=workspace,
+        columns=COMPANY_COLUMNS,
+        offset=(filters.page - 1) * filters.page_size,
+        limit=filters.page_size,
+        ordering=filters.ordering,
+        **where,
     )
+    items = [_company_row(dict(zip(COMPANY_COLUMNS, row, strict=True))) for row in rows]
+    return _json(CompanyPage.model_validate(_page_of(items, count=count, page=filters.page, size=filters.page_size)))
 
 
 @router.post("/companies", response=responses({201: CompanyOut}), summary="Create a company")

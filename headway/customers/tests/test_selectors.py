@@ -278,3 +278,99 @@ class TestContacts:
 def test_company_model_health_rank_follows_choices(workspace):
     company = CompanyFactory(workspace=workspace, health="at_risk")
     assert Company.objects.get(pk=company.pk).health_rank == 2
+
+
+# --- the hand-written list SQL against the ORM ------------------------------------------------
+
+PAGE_COLUMNS = ("id", "name", "domain", "segment", "tier", "arr", "currency", "health", "archived_at", "created_at")
+
+
+@pytest.fixture
+def awkward_companies(workspace, other_workspace):
+    """Ties on every sort key, archived rows, LIKE metacharacters, mixed case, another workspace."""
+    from django.utils import timezone
+
+    rows = [
+        ("Acme 100% Labs", "acme.example", "enterprise", "strategic", "5000", "healthy"),
+        ("acme_underscore", "under-score.example", "smb", "key", "5000", "at_risk"),
+        ("ACME Upper", "upper.example", "smb", "standard", "0", "at_risk"),
+        ("Beta", "beta-acme.example", "startup", "standard", "0", "churned"),
+        ("Gamma", "", "mid_market", "key", "120.50", "neutral"),
+        ("Delta Back\\slash", "delta.example", "public_sector", "standard", "5000", "healthy"),
+        ("Zeta", "zeta.example", "smb", "standard", "99", "neutral"),
+    ]
+    for name, domain, segment, tier, arr, health in rows:
+        CompanyFactory(
+            workspace=workspace, name=name, domain=domain, segment=segment, tier=tier, arr=Decimal(arr), health=health
+        )
+    Company.objects.filter(name="Zeta").update(archived_at=timezone.now())
+    Company.objects.filter(name="Gamma").update(created_at=Company.objects.get(name="Beta").created_at)
+    CompanyFactory(workspace=other_workspace, name="Acme Elsewhere", domain="elsewhere.example")
+
+
+@pytest.mark.parametrize("ordering", list(selectors.COMPANY_ORDERINGS))
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"include_archived": True},
+        {"search": "acme"},
+        {"search": "ACME", "include_archived": True},
+        {"search": "100%"},
+        {"search": "e_u"},
+        {"search": "_"},
+        {"search": "back\\slash"},
+        {"search": "  beta  "},
+        {"segment": "smb"},
+        {"tier": "standard", "health": "at_risk"},
+        {"segment": "smb", "tier": "standard", "health": "neutral", "include_archived": True, "search": "zet"},
+    ],
+)
+def test_company_page_matches_the_orm(awkward_companies, viewer, workspace, ordering, filters):
+    orm = selectors.company_list(actor=viewer, workspace=workspace, ordering=ordering, **filters)
+    expected = list(orm.values_list(*PAGE_COLUMNS))
+    assert (
+        selectors.company_page(
+            actor=viewer, workspace=workspace, columns=PAGE_COLUMNS, offset=0, limit=100, ordering=ordering, **filters
+        )
+        == expected
+    )
+    # Paging walks the same order without repeating or skipping a row.
+    pages = [
+        row
+        for offset in range(0, 8, 3)
+        for row in selectors.company_page(
+            actor=viewer,
+            workspace=workspace,
+            columns=PAGE_COLUMNS,
+            offset=offset,
+            limit=3,
+            ordering=ordering,
+            **filters,
+        )
+    ]
+    assert pages == expected
+    assert selectors.company_count(actor=viewer, workspace=workspace, **filters) == len(expected)
+
+
+def test_company_page_search_is_literal(awkward_companies, viewer, workspace):
+    page = selectors.company_page(actor=viewer, workspace=workspace, columns=("name",), offset=0, limit=50, search="%")
+    assert page == [("Acme 100% Labs",)]
+    page = selectors.company_page(actor=viewer, workspace=workspace, columns=("name",), offset=0, limit=50, search="_")
+    assert page == [("acme_underscore",)]
+
+
+def test_company_page_types_match_the_orm(awkward_companies, viewer, workspace):
+    [row] = selectors.company_page(
+        actor=viewer, workspace=workspace, columns=PAGE_COLUMNS, offset=0, limit=1, search="gamma"
+    )
+    assert row[5] == Decimal("120.50") and isinstance(row[5], Decimal)
+    assert row[8] is None
+    assert row[9].tzinfo is not None
+
+
+def test_company_page_refuses_outsiders_and_unknown_orderings(awkward_companies, outsider, viewer, workspace):
+    with pytest.raises(NotFound):
+        selectors.company_page(actor=outsider, workspace=workspace, columns=("id",), offset=0, limit=5)
+    with pytest.raises(ValidationFailed, match="is not a sort order"):
+        selectors.company_page(actor=viewer, workspace=workspace, columns=("id",), offset=0, limit=5, ordering="id;")
