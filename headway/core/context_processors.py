@@ -1,5 +1,6 @@
 """What every page's layout needs: the sidebar, the workspace switcher and the user's role."""
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,21 +29,27 @@ AREAS: list[tuple[str, str, str | None, str]] = [
 COMING_AREAS = {key: label for key, label, url, _ in AREAS if url is None}
 
 
+@functools.lru_cache(maxsize=1024)
+def _nav_items(slug: str) -> tuple[dict[str, Any], ...]:
+    """The sidebar of one workspace: the same on every page, so reversed once per process."""
+    items = []
+    for key, label, url_name, icon in AREAS:
+        url = (
+            reverse(url_name, kwargs={"ws": slug})
+            if url_name
+            else reverse("workspaces:coming", kwargs={"ws": slug, "area": key})
+        )
+        items.append({"key": key, "label": label, "url": url, "icon": icon, "coming": url_name is None})
+    return tuple(items)
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     workspace = getattr(request, "workspace", None)
     if workspace is None or not request.user.is_authenticated:
         return {}
-    items = []
-    for key, label, url_name, icon in AREAS:
-        url = (
-            reverse(url_name, kwargs={"ws": workspace.slug})
-            if url_name
-            else reverse("workspaces:coming", kwargs={"ws": workspace.slug, "area": key})
-        )
-        items.append({"key": key, "label": label, "url": url, "icon": icon, "coming": url_name is None})
     return {
         "role_label": Role(role).label if (role := getattr(request, "role", None)) else "",
-        "nav_items": items,
+        "nav_items": _nav_items(workspace.slug),
         "workspaces": permissions.visible_workspaces(request.user),
         "can": {action.name.lower(): permissions.can(request.user, action, workspace) for action in Action},
     }
