@@ -238,8 +238,8 @@ def _token_lookup_sql() -> tuple[str, list[str], list[str]]:
     workspace_fields = [f.attname for f in Workspace._meta.concrete_fields]
     columns = [
         f"t.{q('id')}", f"t.{q('last_used_at')}", f"m.{q('role')}",
-        *(f"u.{q(User._meta.get_field(n).column)}" for n in user_fields),
-        *(f"w.{q(Workspace._meta.get_field(n).column)}" for n in workspace_fields),
+        *(f"u.{q(str(f.column))}" for f in User._meta.concrete_fields),
+        *(f"w.{q(str(f.column))}" for f in Workspace._meta.concrete_fields),
     ]  # fmt: skip
     sql = (
         f"SELECT {', '.join(columns)} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608 - quoted model names only; values are parameters
