@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Annotated, Any
+import re
+import types
+from collections.abc import Callable
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from headway.core import permissions
 from headway.workspaces.models import Workspace
@@ -76,16 +82,100 @@ def responses(ok: dict[int, Any]) -> dict[int, Any]:
     return {**ok, **ERRORS}
 
 
+def _admits_int(annotation: Any) -> bool:
+    """``int``, ``Annotated[int, …]`` or a union holding one (``Id | None``); never ``bool``."""
+    if annotation is int:
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _admits_int(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return any(_admits_int(arg) for arg in get_args(annotation))
+    return False
+
+
+@functools.cache
+def _int_fields(model: type[Schema]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items() if _admits_int(field.annotation))
+
+
 class StrictIn(Schema):
-    """Input schemas: no type coercion (``false`` is not ``0``) and no unknown fields."""
+    """Input schemas: no type coercion (``false`` is not ``0``, ``"3"`` is not ``3``) and no unknown fields.
+
+    One exception, because JSON Schema says so: an ``integer`` is any number with a zero fractional
+    part, so ``3.0`` is the integer 3 (some JSON encoders write every number that way). ``3.5`` is not.
+    """
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integral_floats(cls, value: Any, info: ValidationInfo) -> Any:
+        if type(value) is float and value.is_integer() and info.field_name in _int_fields(cls):
+            return int(value)
+        return value
+
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # far past any real list; keeps OFFSET inside what every database accepts
 
 # A database id in a request body or query: 64-bit so an oversized number is a 422, not a crash.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Matching:
+    """``Annotated`` metadata for a string that must match ``pattern`` (anchored ``^…$``).
+
+    The JSON Schema carries the pattern (plus any other keywords given, such as ``format``), and a
+    mismatch is a 422 with ``message``, not pydantic's "String should match pattern '^…'". Composes
+    with ``Field(...)``, unlike ``json_schema_extra``, which a PATCH schema's own would override.
+    """
+
+    def __init__(self, pattern: str, message: str, *, also: Callable[[str], bool] | None = None, **json_schema: Any):
+        self.pattern = pattern
+        self.regex = re.compile(pattern)
+        self.message = message
+        self.also = also  # a rule the JSON Schema states another way (a ``format``), checked with the pattern
+        self.json_schema = json_schema
+
+    def _check(self, value: str) -> str:
+        # fullmatch: with match, "$" would let "PAY\n" through
+        if self.regex.fullmatch(value) is None or (self.also is not None and not self.also(value)):
+            raise PydanticCustomError("pattern_mismatch", self.message)
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(pattern=self.pattern, **self.json_schema)
+        return json_schema
+
+
+# An email address, declared as exactly what the server takes: the pattern AND the "email" format.
+# The format alone admits addresses Django's validator refuses (``a@b.c``: a one-letter top-level
+# domain; quoted local parts; ``user@localhost``); the pattern alone admits some the format refuses
+# (a local part over 64 characters, a label over 63; ``--`` inside a label, which IDNA reserves).
+# So: a dot-atom local part, host labels of letters and digits joined by single hyphens, a
+# top-level domain of 2-63 letters, and the two lengths checked here. Everything this admits
+# passes Django's EmailValidator, which the services still run.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9](-?[A-Za-z0-9]){0,62}\.)+[A-Za-z]{2,63}$"
+)
+
+
+def _email_lengths(value: str) -> bool:
+    local, _, domain = value.partition("@")
+    return len(local) <= 64 and all(len(label) <= 63 for label in domain.split("."))
+
+
+Email = Annotated[
+    str,
+    Field(max_length=254, description="An email address such as ada@example.com; stored lower-case."),
+    Matching(EMAIL_PATTERN, "Enter a valid email address.", also=_email_lengths, format="email"),
+]
 
 
 class Page[T](Schema):
@@ -97,12 +187,12 @@ class Page[T](Schema):
 
 
 def paginate(queryset: QuerySet, *, page: int, page_size: int) -> dict[str, Any]:
-    """One COUNT and one page query, whatever the page size."""
+    """One COUNT and one page query, whatever the page size; a page past the end is empty (no query)."""
     count = queryset.count()
     pages = max(1, math.ceil(count / page_size))
     start = (page - 1) * page_size
     return {
-        "items": list(queryset[start : start + page_size]),
+        "items": list(queryset[start : start + page_size]) if start < count else [],
         "count": count,
         "page": page,
         "page_size": page_size,
@@ -117,4 +207,19 @@ def workspace_of(request: HttpRequest) -> Workspace:
     return workspace  # type: ignore[return-value]
 
 
-__all__ = ["AUTH", "ERRORS", "MAX_PAGE_SIZE", "ErrorOut", "Id", "Page", "StrictIn", "paginate", "responses", "settings"]
+__all__ = [
+    "AUTH",
+    "EMAIL_PATTERN",
+    "ERRORS",
+    "MAX_PAGE",
+    "MAX_PAGE_SIZE",
+    "Email",
+    "ErrorOut",
+    "Id",
+    "Matching",
+    "Page",
+    "StrictIn",
+    "paginate",
+    "responses",
+    "settings",
+]

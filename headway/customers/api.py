@@ -15,7 +15,7 @@ from ninja import Query, Router
 from pydantic_core import to_json
 
 from headway.core.api import responses, workspace_of
-from headway.core.errors import NotFound, ValidationFailed
+from headway.core.errors import NotFound
 from headway.customers import selectors, services
 from headway.customers.models import Company, Contact
 from headway.customers.schemas import (
@@ -113,7 +113,8 @@ def _company_for_contact(request: HttpRequest, company_id: int) -> Company:
         return selectors.company_get(actor=request.user, workspace=workspace_of(request), company_id=company_id)
     except NotFound as exc:
         message = "No company with this id in this workspace."
-        raise ValidationFailed(f"company_id: {message}", fields={"company_id": [message]}) from exc
+        # Like every id in a body that names nothing here: 404, with the field named (as portfolio does).
+        raise NotFound(f"company_id: {message}", fields={"company_id": [message]}) from exc
 
 
 # --- companies ------------------------------------------------------------------------------

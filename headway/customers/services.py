@@ -35,6 +35,9 @@ _UNIQUE_VIOLATIONS = [
     ("contact_email_unique", "email", "A contact with this email already exists in this workspace."),
 ]
 
+# What Company.arr (14 digits, 2 of them decimals) holds.
+ARR_MAX = Decimal("999999999999.99")
+
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -59,6 +62,9 @@ def parse_arr(value: Any) -> Decimal:
         raise ValidationFailed("arr: Enter a finite amount.", fields={"arr": ["Enter a finite amount."]})
     if amount < 0:
         raise ValidationFailed("arr: ARR cannot be negative.", fields={"arr": ["ARR cannot be negative."]})
+    if amount > ARR_MAX:  # before quantize, which cannot give 1e308 two decimals (InvalidOperation)
+        msg = f"ARR may be at most {ARR_MAX:,}."
+        raise ValidationFailed(f"arr: {msg}", fields={"arr": [msg]})
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationFailed("arr: Use at most 2 decimal places.", fields={"arr": ["Use at most 2 decimal places."]})
     return amount.quantize(Decimal("0.01"))
@@ -112,8 +118,8 @@ def _save(instance: Company | Contact, **kwargs: Any) -> None:
     except IntegrityError as exc:
         text = str(exc)
         for marker, field, message in _UNIQUE_VIOLATIONS:
-            if marker in text:
-                raise ValidationFailed(f"{field}: {message}", fields={field: [message]}) from exc
+            if marker in text:  # a value someone else already holds: a conflict, not a malformed value
+                raise Conflict(f"{field}: {message}", fields={field: [message]}) from exc
         raise
 
 

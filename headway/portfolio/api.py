@@ -2,6 +2,11 @@
 
 Nothing here is ever hard-deleted: there is no DELETE. ``POST …/{id}/archive`` hides an item
 and keeps its history; ``POST …/{id}/restore`` brings it back.
+
+Errors: 422 for a value the schema or a rule refuses; 409 when the name or key is taken or an
+archived item is in the way; 404 when a path id, or an id in the body (``product_line_id``,
+``product_id``, ``owner_id``), names nothing in this workspace. The ``fields`` of the error name
+the body field.
 """
 
 from __future__ import annotations
@@ -9,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from headway.core.api import MAX_PAGE_SIZE, Id, Page, StrictIn, paginate, responses, workspace_of
-from headway.core.errors import NotFound, ValidationFailed
+from headway.core.api import MAX_PAGE, MAX_PAGE_SIZE, Id, Matching, Page, StrictIn, paginate, responses, workspace_of
+from headway.core.errors import HeadwayError, NotFound
 from headway.portfolio import selectors, services
-from headway.portfolio.models import Component, Product, ProductLine
+from headway.portfolio.models import Component, Product, ProductLine, product_key_validator
 
 router = Router(tags=["portfolio"])
 
@@ -31,8 +36,14 @@ ProductOrdering = Literal[
     "created_at", "-created_at", "updated_at", "-updated_at",
 ]  # fmt: skip
 
-# Ids are 64-bit in the database; a larger number is a client error, not a server one.
-
+# The service upper-cases the key, so "pay" is taken (and stored) as PAY: the pattern says so.
+ProductKey = Annotated[
+    str,
+    Field(
+        min_length=2, max_length=10, description="2-10 letters or digits, starting with a letter; stored upper-case."
+    ),
+    Matching(r"^[A-Za-z][A-Za-z0-9]{1,9}$", product_key_validator.message, examples=["PAY"]),
+]
 NO_DELETE = " Nothing is deleted: use POST …/archive (reversible with …/restore); there is no DELETE."
 
 
@@ -104,7 +115,7 @@ class ProductLinePatch(StrictIn):
 class ProductIn(StrictIn):
     product_line_id: Id
     name: str = Field(min_length=1, max_length=100)
-    key: str = Field(min_length=2, max_length=10, description="2-10 capital letters or digits, e.g. PAY")
+    key: ProductKey
     description: str = Field("", max_length=20_000)
     owner_id: Id | None = None
     stage: StageName = "concept"
@@ -113,7 +124,7 @@ class ProductIn(StrictIn):
 
 class ProductPatch(StrictIn):
     name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
-    key: str = Field(None, min_length=2, max_length=10)  # type: ignore[assignment]
+    key: ProductKey = None  # type: ignore[assignment]
     description: str = Field(None, max_length=20_000)  # type: ignore[assignment]
     owner_id: Id | None = None
     stage: StageName = None  # type: ignore[assignment]
@@ -131,30 +142,31 @@ class ComponentPatch(StrictIn):
     description: str = Field(None, max_length=20_000)  # type: ignore[assignment]
 
 
-class MoveIn(StrictIn):
+# Schema class names are OpenAPI component names, shared by every app: keep them unique.
+class PositionIn(StrictIn):
     position: int = Field(ge=0, le=2**31 - 1, description="0 = first; a position past the end means last")
 
 
-class ProductMoveIn(MoveIn):
+class ProductMoveIn(PositionIn):
     product_line_id: Id | None = Field(None, description="move to this product line (default: stay)")
 
 
-class ComponentMoveIn(MoveIn):
+class ComponentMoveIn(PositionIn):
     product_id: Id | None = Field(None, description="move to this product (default: stay)")
 
 
-class PageFilters(Schema):
-    page: int = Field(1, ge=1, le=1_000_000)
+class PortfolioPageFilters(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     include_archived: bool = False
 
 
-class ProductLineFilters(PageFilters):
+class ProductLineFilters(PortfolioPageFilters):
     search: str = ""
     ordering: LineOrdering = "position"
 
 
-class ProductFilters(PageFilters):
+class ProductFilters(PortfolioPageFilters):
     search: str = Field("", description="part of the name or key")
     stage: StageName | Literal[""] = ""
     owner_id: Id | None = None
@@ -162,7 +174,7 @@ class ProductFilters(PageFilters):
     ordering: ProductOrdering = "position"
 
 
-class ComponentFilters(PageFilters):
+class ComponentFilters(PortfolioPageFilters):
     search: str = ""
     product_id: Id | None = None
     ordering: LineOrdering = "position"
@@ -176,7 +188,7 @@ def _api_field_names(**renames: str) -> Iterator[None]:
     """Services name fields as Python does (``owner``); clients sent ``owner_id``."""
     try:
         yield
-    except ValidationFailed as exc:
+    except HeadwayError as exc:
         exc.fields = {renames.get(k, k): v for k, v in exc.fields.items()}
         for old, new in renames.items():
             if exc.message.startswith(f"{old}: "):
@@ -185,21 +197,21 @@ def _api_field_names(**renames: str) -> Iterator[None]:
 
 
 def _line_ref(request: HttpRequest, line_id: int, field: str = "product_line_id") -> ProductLine:
-    workspace = workspace_of(request)  # outside the try: a non-member gets 404, not a field error
+    workspace = workspace_of(request)  # outside the try: a non-member gets the plain 404, no field named
     try:
         return selectors.product_line_get(actor=request.user, workspace=workspace, product_line_id=line_id)
     except NotFound as exc:
         msg = f"No product line {line_id} in this workspace."
-        raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]}) from exc
+        raise NotFound(f"{field}: {msg}", fields={field: [msg]}) from exc
 
 
 def _product_ref(request: HttpRequest, product_id: int, field: str = "product_id") -> Product:
-    workspace = workspace_of(request)  # outside the try: a non-member gets 404, not a field error
+    workspace = workspace_of(request)  # outside the try: a non-member gets the plain 404, no field named
     try:
         return selectors.product_get(actor=request.user, workspace=workspace, product_id=product_id)
     except NotFound as exc:
         msg = f"No product {product_id} in this workspace."
-        raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]}) from exc
+        raise NotFound(f"{field}: {msg}", fields={field: [msg]}) from exc
 
 
 def _line(request: HttpRequest, line_id: int) -> ProductLine:
@@ -276,7 +288,7 @@ def product_line_restore(request: HttpRequest, line_id: int) -> ProductLine:
 
 
 @router.post("/product-lines/{line_id}/move", response=responses({200: ProductLineOut}), summary="Reorder a line")
-def product_line_move(request: HttpRequest, line_id: int, data: MoveIn) -> ProductLine:
+def product_line_move(request: HttpRequest, line_id: int, data: PositionIn) -> ProductLine:
     return services.product_line_move(actor=request.user, product_line=_line(request, line_id), position=data.position)
 
 

@@ -5,6 +5,10 @@ transaction; the permission check first (so a denied call changes nothing); ``fu
 field rules and the database's unique constraints for races; an ``AuditEvent`` with the fields
 that changed (old → new).
 
+Errors: a bad value is ``ValidationFailed`` (422); a name or key already taken, or an archived
+item in the way, is ``Conflict`` (409); a referenced user who is not in the workspace is
+``NotFound`` (404). Each names the field.
+
 Ordering: siblings that are not archived (product lines of a workspace, products of a line,
 components of a product) have dense positions ``0..n-1``. New items go last; archiving takes an
 item out of the sequence and closes the gap; restoring puts it back at the end.
@@ -29,7 +33,7 @@ from django.utils import timezone
 from headway.accounts.models import User
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
-from headway.core.errors import Conflict, PermissionDenied, ValidationFailed
+from headway.core.errors import Conflict, HeadwayError, NotFound, PermissionDenied, ValidationFailed
 from headway.core.permissions import Action
 from headway.portfolio.models import Component, Product, ProductLine, Stage
 from headway.workspaces.models import Membership, Role, Workspace
@@ -53,8 +57,8 @@ def _clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
         raise ValidationFailed.from_django(exc) from exc
 
 
-def _save(instance: models.Model, duplicate: Callable[[], ValidationFailed | None], **save_kwargs: Any) -> None:
-    """Save, turning a unique-constraint violation into a ValidationFailed that names the field.
+def _save(instance: models.Model, duplicate: Callable[[], Conflict | None], **save_kwargs: Any) -> None:
+    """Save, turning a unique-constraint violation into a Conflict that names the field.
 
     ``duplicate`` looks for the row that holds the value; it runs only after the database
     refused, so the common path costs no extra query and races still get a clear answer.
@@ -73,8 +77,8 @@ def _holder(obj: models.Model) -> str:
     return f"“{obj}”" + (" (archived)" if getattr(obj, "archived_at", None) else "")
 
 
-def _line_duplicate(line: ProductLine) -> Callable[[], ValidationFailed | None]:
-    def find() -> ValidationFailed | None:
+def _line_duplicate(line: ProductLine) -> Callable[[], Conflict | None]:
+    def find() -> Conflict | None:
         other = (
             ProductLine.objects.filter(workspace_id=line.workspace_id)
             .annotate(lname=Lower("name"))
@@ -85,29 +89,29 @@ def _line_duplicate(line: ProductLine) -> Callable[[], ValidationFailed | None]:
         if other is None:
             return None
         msg = f"A product line named {_holder(other)} already exists in this workspace."
-        return ValidationFailed(f"name: {msg}", fields={"name": [msg]})
+        return Conflict(f"name: {msg}", fields={"name": [msg]})
 
     return find
 
 
-def _product_duplicate(product: Product) -> Callable[[], ValidationFailed | None]:
-    def find() -> ValidationFailed | None:
+def _product_duplicate(product: Product) -> Callable[[], Conflict | None]:
+    def find() -> Conflict | None:
         others = Product.objects.filter(workspace_id=product.workspace_id).exclude(pk=product.pk)
         other = others.filter(key=product.key).first()
         if other is not None:
             msg = f"The key {product.key} is already used by {_holder(other)}."
-            return ValidationFailed(f"key: {msg}", fields={"key": [msg]})
+            return Conflict(f"key: {msg}", fields={"key": [msg]})
         other = others.annotate(lname=Lower("name")).filter(lname=product.name.lower()).first()
         if other is not None:
             msg = f"A product named {_holder(other)} already exists in this workspace."
-            return ValidationFailed(f"name: {msg}", fields={"name": [msg]})
+            return Conflict(f"name: {msg}", fields={"name": [msg]})
         return None
 
     return find
 
 
-def _component_duplicate(component: Component) -> Callable[[], ValidationFailed | None]:
-    def find() -> ValidationFailed | None:
+def _component_duplicate(component: Component) -> Callable[[], Conflict | None]:
+    def find() -> Conflict | None:
         other = (
             Component.objects.filter(product_id=component.product_id)
             .annotate(lname=Lower("name"))
@@ -118,7 +122,7 @@ def _component_duplicate(component: Component) -> Callable[[], ValidationFailed 
         if other is None:
             return None
         msg = f"This product already has a component named {_holder(other)}."
-        return ValidationFailed(f"name: {msg}", fields={"name": [msg]})
+        return Conflict(f"name: {msg}", fields={"name": [msg]})
 
     return find
 
@@ -136,7 +140,7 @@ def _reverting(instance: models.Model, fields: list[str]) -> Iterator[None]:
     """If an edit is refused, the caller's object shows the stored values again, not the rejected ones."""
     try:
         yield
-    except (ValidationFailed, Conflict, PermissionDenied):
+    except HeadwayError:
         instance.refresh_from_db(fields=fields)
         raise
 
@@ -160,7 +164,7 @@ def _resolve_owner(workspace: Workspace, owner: User | int | None) -> User | Non
     membership = Membership.objects.select_related("user").filter(workspace=workspace, user_id=user_id).first()
     if membership is None:
         msg = f"User {user_id} is not a member of this workspace."
-        raise ValidationFailed(f"owner: {msg}", fields={"owner": [msg]})
+        raise NotFound(f"owner: {msg}", fields={"owner": [msg]})
     if membership.role not in OWNER_ROLES:
         msg = (
             f"{membership.user.display_name} is a {Role(membership.role).label.lower()}; "
@@ -360,7 +364,7 @@ def _check_line(workspace: Workspace, product_line: ProductLine) -> None:
         raise ValidationFailed(f"product_line: {msg}", fields={"product_line": [msg]})
     if product_line.archived_at is not None:
         msg = f"The product line “{product_line}” is archived. Restore it or choose another one."
-        raise ValidationFailed(f"product_line: {msg}", fields={"product_line": [msg]})
+        raise Conflict(f"product_line: {msg}", fields={"product_line": [msg]})
 
 
 @transaction.atomic
@@ -543,7 +547,7 @@ def _active_components(product_id: int) -> list[Component]:
 def _check_product(product: Product) -> None:
     if product.archived_at is not None:
         msg = f"The product “{product}” is archived. Restore it first."
-        raise ValidationFailed(f"product: {msg}", fields={"product": [msg]})
+        raise Conflict(f"product: {msg}", fields={"product": [msg]})
 
 
 @transaction.atomic
@@ -682,7 +686,7 @@ def component_move(*, actor: Any, component: Component, position: int, product: 
             Component.objects.bulk_update(list(changed.values()), ["position", "product"])
     except IntegrityError as exc:
         msg = f"{target} already has a component named “{component.name}”. Rename one of them first."
-        raise ValidationFailed(f"product: {msg}", fields={"product": [msg]}) from exc
+        raise Conflict(f"product: {msg}", fields={"product": [msg]}) from exc
     component.product, component.position = target, locked.position
     changes: dict[str, list[Any]] = {}
     if target.pk != old_product.pk:

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from headway.core.api import MAX_PAGE_SIZE, Page, StrictIn, paginate, responses, workspace_of
+from headway.core.api import MAX_PAGE, MAX_PAGE_SIZE, Email, Page, StrictIn, paginate, responses, workspace_of
 from headway.core.permissions import get_or_404
 from headway.workspaces import selectors, services
 
@@ -42,12 +42,12 @@ class MemberFilters(Schema):
     search: str = ""
     # One Literal (not a union with "") so a bad value is reported as plain "role".
     role: Literal["", "admin", "leader", "pm", "contributor", "viewer"] = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class InvitationIn(StrictIn):
-    email: str = Field(max_length=254)
+    email: Email
     role: RoleName
 
 
@@ -59,7 +59,7 @@ class InvitationOut(Schema):
 
 
 class InvitationFilters(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 

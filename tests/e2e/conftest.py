@@ -21,10 +21,24 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args():
-    home = tempfile.mkdtemp(prefix="headway-chromium-")
-    os.environ.setdefault("XDG_CONFIG_HOME", home)
-    os.environ.setdefault("XDG_CACHE_HOME", home)
+def chromium_home():
+    """A throwaway folder for Chromium's config and cache (unless XDG_* are set), removed after the session.
+
+    The browser fixture depends on this one through ``browser_type_launch_args``, so Chromium has
+    exited before the folder goes.
+    """
+    names = [name for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME") if name not in os.environ]
+    with tempfile.TemporaryDirectory(prefix="headway-chromium-", ignore_cleanup_errors=True) as home:
+        os.environ.update(dict.fromkeys(names, home))
+        try:
+            yield home
+        finally:
+            for name in names:
+                os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(chromium_home):
     return {"executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
 
 

@@ -201,6 +201,8 @@ class TestCompanyCreate:
                 "arr",
                 'Value error, Send ARR as a decimal string with at most 2 decimals, such as "1200.50".',
             ),
+            ({"name": "Acme", "arr": 1e12}, "arr", "Value error, ARR may be at most 999,999,999,999.99."),
+            ({"name": "Acme", "arr": 1.7e308}, "arr", "Value error, ARR may be at most 999,999,999,999.99."),
             ({"name": "Acme", "currency": "usd"}, "currency", "String should match pattern '^[A-Z]{3}$'"),
             (
                 {"name": "Acme", "segment": "huge"},
@@ -220,11 +222,11 @@ class TestCompanyCreate:
         assert error(response)["fields"] == {field: [message]}
         assert Company.objects.count() == 0
 
-    def test_duplicate_name_is_422_naming_the_field(self, api_client, pm, acme):
+    def test_duplicate_name_is_409_naming_the_field(self, api_client, pm, acme):
         response = post(api_client(pm), "/api/v1/companies", {"name": "ACME"})
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert error(response) == {
-            "code": "validation_error",
+            "code": "conflict",
             "message": "name: A company with this name already exists in this workspace.",
             "fields": {"name": ["A company with this name already exists in this workspace."]},
         }
@@ -401,18 +403,22 @@ class TestContacts:
         assert response.status_code == 422
         assert list(error(response)["fields"]) == [field]
 
-    def test_create_for_company_of_other_workspace_is_422(self, api_client, pm, foreign):
+    def test_create_for_company_of_other_workspace_is_404_naming_the_field(self, api_client, pm, foreign):
         response = post(api_client(pm), "/api/v1/contacts", {"company_id": foreign.pk, "name": "M", "email": "m@x.com"})
-        assert response.status_code == 422
-        assert error(response)["fields"] == {"company_id": ["No company with this id in this workspace."]}
+        assert response.status_code == 404
+        assert error(response) == {
+            "code": "not_found",
+            "message": "company_id: No company with this id in this workspace.",
+            "fields": {"company_id": ["No company with this id in this workspace."]},
+        }
         assert Contact.objects.count() == 0
 
-    def test_duplicate_email_422(self, api_client, pm, acme):
+    def test_duplicate_email_409(self, api_client, pm, acme):
         ContactFactory(company=acme, email="ann@acme.com")
         response = post(
             api_client(pm), "/api/v1/contacts", {"company_id": acme.pk, "name": "A", "email": "ANN@acme.com"}
         )
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert error(response)["fields"] == {"email": ["A contact with this email already exists in this workspace."]}
 
     @pytest.mark.parametrize("role", ["contributor", "viewer"])

@@ -94,14 +94,14 @@ class TestCompanyCreate:
 
     def test_duplicate_name_ignoring_case(self, workspace, pm):
         services.company_create(actor=pm, workspace=workspace, name="Acme")
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(Conflict) as exc:
             services.company_create(actor=pm, workspace=workspace, name="ACME")
         assert exc.value.fields == {"name": ["A company with this name already exists in this workspace."]}
         assert Company.objects.count() == 1
 
     def test_duplicate_domain(self, workspace, pm):
         services.company_create(actor=pm, workspace=workspace, name="Acme", domain="acme.com")
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(Conflict) as exc:
             services.company_create(actor=pm, workspace=workspace, name="Acme Two", domain="ACME.com")
         assert exc.value.fields == {"domain": ["Another company in this workspace already uses this domain."]}
 
@@ -148,7 +148,7 @@ class TestCompanyUpdate:
     def test_rename_onto_existing_name(self, workspace, pm):
         CompanyFactory(workspace=workspace, name="Acme")
         other = CompanyFactory(workspace=workspace, name="Globex")
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(Conflict) as exc:
             services.company_update(actor=pm, company=other, name="acme")
         assert exc.value.message == "name: A company with this name already exists in this workspace."
         other.refresh_from_db()
@@ -229,7 +229,7 @@ class TestContacts:
     def test_email_unique_in_workspace_ignoring_case(self, workspace, pm):
         company = CompanyFactory(workspace=workspace)
         services.contact_create(actor=pm, company=company, name="A", email="a@x.com")
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(Conflict) as exc:
             services.contact_create(actor=pm, company=CompanyFactory(workspace=workspace), name="B", email="A@X.com")
         assert exc.value.fields == {"email": ["A contact with this email already exists in this workspace."]}
 
@@ -301,3 +301,10 @@ def test_normalise_domain(raw, expected):
 )
 def test_parse_arr(raw, expected):
     assert services.parse_arr(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1000000000000", Decimal("1e30"), 1.7e308])
+def test_parse_arr_refuses_what_a_company_cannot_hold(raw):
+    with pytest.raises(ValidationFailed) as exc:
+        services.parse_arr(raw)
+    assert exc.value.fields == {"arr": ["ARR may be at most 999,999,999,999.99."]}

@@ -94,16 +94,20 @@ def test_a_token_acts_only_in_its_own_workspace(api_client, outsider, data):
     assert call(client, "get", f"/products/{data['product'].pk}").status_code == 404
 
 
-def test_creating_in_another_workspaces_parent_is_a_validation_error(api_client, leader, data, foreign):
+def test_creating_in_another_workspaces_parent_is_not_found_naming_the_field(api_client, leader, data, foreign):
     client = api_client(leader)
     response = call(client, "post", "/products", {"product_line_id": foreign["line"].pk, "name": "X", "key": "XX"})
-    assert response.status_code == 422
-    assert response.json()["error"]["fields"] == {
-        "product_line_id": [f"No product line {foreign['line'].pk} in this workspace."]
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": f"product_line_id: No product line {foreign['line'].pk} in this workspace.",
+        "fields": {"product_line_id": [f"No product line {foreign['line'].pk} in this workspace."]},
     }
     response = call(client, "post", "/components", {"product_id": foreign["product"].pk, "name": "X"})
-    assert response.status_code == 422
-    assert list(response.json()["error"]["fields"]) == ["product_id"]
+    assert response.status_code == 404
+    assert response.json()["error"]["fields"] == {
+        "product_id": [f"No product {foreign['product'].pk} in this workspace."]
+    }
     assert Product.objects.filter(name="X").count() == 0
 
 
@@ -229,7 +233,6 @@ def test_archiving_a_line_with_products_is_a_conflict(api_client, leader, data):
         ({"name": ""}, "name"),
         ({"name": None}, "name"),
         ({"description": "no name"}, "name"),
-        ({"name": "Payments"}, "name"),
     ],
 )
 def test_product_line_create_validation(api_client, leader, data, body, field):
@@ -240,10 +243,12 @@ def test_product_line_create_validation(api_client, leader, data, body, field):
     assert ProductLine.objects.count() == 2
 
 
-def test_product_line_duplicate_name_message(api_client, leader, data):
+def test_product_line_duplicate_name_is_a_conflict(api_client, leader, data):
     response = call(api_client(leader), "post", "/product-lines", {"name": "payments"})
+    assert response.status_code == 409
+    assert ProductLine.objects.count() == 2
     assert response.json()["error"] == {
-        "code": "validation_error",
+        "code": "conflict",
         "message": "name: A product line named “Payments” already exists in this workspace.",
         "fields": {"name": ["A product line named “Payments” already exists in this workspace."]},
     }
@@ -322,12 +327,10 @@ def test_product_create_and_get(api_client, leader, pm, data):
     ("body", "field", "message"),
     [
         ({"key": "1AB"}, "key", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. PAY)."),
-        ({"key": "CHK"}, "key", "The key CHK is already used by “CHK Checkout”."),
-        ({"name": "checkout"}, "name", "A product named “CHK Checkout” already exists in this workspace."),
+        ({"key": "CHK "}, "key", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. PAY)."),
         ({"stage": "beta"}, "stage", None),
         ({"owner_id": "1"}, "owner_id", "Input should be a valid integer"),
-        ({"owner_id": 999999}, "owner_id", "User 999999 is not a member of this workspace."),
-        ({"product_line_id": 999999}, "product_line_id", "No product line 999999 in this workspace."),
+        ({"owner_id": 1.5}, "owner_id", "Input should be a valid integer"),
         ({"product_line_id": True}, "product_line_id", "Input should be a valid integer"),
         ({"position": 0}, "position", "Extra inputs are not permitted"),
     ],
@@ -341,6 +344,36 @@ def test_product_create_validation(api_client, leader, data, body, field, messag
     if message:
         assert fields[field] == [message]
     assert Product.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field", "message"),
+    [
+        ({"key": "chk"}, 409, "conflict", "key", "The key CHK is already used by “CHK Checkout”."),
+        (
+            {"name": "checkout"},
+            409,
+            "conflict",
+            "name",
+            "A product named “CHK Checkout” already exists in this workspace.",
+        ),
+        ({"owner_id": 999999}, 404, "not_found", "owner_id", "User 999999 is not a member of this workspace."),
+        ({"product_line_id": 999999}, 404, "not_found", "product_line_id", "No product line 999999 in this workspace."),
+    ],
+)
+def test_product_create_conflicts_and_missing_references(api_client, leader, data, body, status, code, field, message):
+    payload = {"product_line_id": data["line"].pk, "name": "Invoicing", "key": "INV", **body}
+    response = call(api_client(leader), "post", "/products", payload)
+    assert response.status_code == status, response.content
+    assert response.json()["error"] == {"code": code, "message": f"{field}: {message}", "fields": {field: [message]}}
+    assert Product.objects.count() == 2
+
+
+def test_product_key_is_taken_in_any_case_and_integral_floats_are_integers(api_client, leader, data):
+    payload = {"product_line_id": float(data["line"].pk), "name": "Invoicing", "key": "inv", "stage": "growth"}
+    response = call(api_client(leader), "post", "/products", payload)
+    assert response.status_code == 201, response.content
+    assert (response.json()["key"], response.json()["product_line_id"]) == ("INV", data["line"].pk)
 
 
 def test_product_owner_must_manage_products(api_client, leader, member, data):
@@ -408,11 +441,11 @@ def test_product_archive_restore_move(api_client, leader, data):
     assert (moved.json()["product_line_id"], moved.json()["position"]) == (other.pk, 0)
 
 
-def test_product_move_to_unknown_line_is_a_validation_error(api_client, leader, data):
+def test_product_move_to_unknown_line_is_not_found_naming_the_field(api_client, leader, data):
     response = call(
         api_client(leader), "post", f"/products/{data['product'].pk}/move", {"position": 0, "product_line_id": 999999}
     )
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response.json()["error"]["fields"] == {"product_line_id": ["No product line 999999 in this workspace."]}
 
 
@@ -447,7 +480,6 @@ def test_component_validation(api_client, pm, data):
     client = api_client(pm)
     product = data["product"]
     cases = [
-        ({"product_id": product.pk, "name": "web"}, "name"),
         ({"product_id": product.pk, "name": "X", "position": 1}, "position"),
         ({"product_id": str(product.pk), "name": "X"}, "product_id"),
         ({"product_id": product.pk}, "name"),
@@ -456,6 +488,9 @@ def test_component_validation(api_client, pm, data):
         response = call(client, "post", "/components", body)
         assert response.status_code == 422, body
         assert list(response.json()["error"]["fields"]) == [field], body
+    response = call(client, "post", "/components", {"product_id": product.pk, "name": "web"})
+    assert response.status_code == 409
+    assert response.json()["error"]["fields"] == {"name": ["This product already has a component named “Web”."]}
     assert Component.objects.count() == 2
 
 

@@ -54,12 +54,12 @@ def test_product_line_create_blank_name_is_refused(leader, workspace):
 
 
 def test_product_line_name_is_unique_ignoring_case_even_when_archived(leader, workspace, line):
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_line_create(actor=leader, workspace=workspace, name="PAYMENTS")
     assert exc.value.fields == {"name": ["A product line named “Payments” already exists in this workspace."]}
     line.archived_at = line.created_at
     line.save()
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_line_create(actor=leader, workspace=workspace, name="payments")
     message = "A product line named “Payments” (archived) already exists in this workspace."
     assert exc.value.fields == {"name": [message]}
@@ -110,7 +110,7 @@ def test_product_line_update_unknown_field_is_refused(leader, line):
 
 def test_refused_update_leaves_object_and_row_unchanged(leader, workspace, line):
     ProductLineFactory(workspace=workspace, name="Analytics")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         services.product_line_update(actor=leader, product_line=line, name="analytics")
     assert line.name == "Payments"  # the caller's object shows the stored value again
     line.refresh_from_db()
@@ -262,7 +262,7 @@ def test_product_owner_must_manage_products(leader, workspace, line, member, rol
 
 
 def test_product_owner_must_be_a_member(leader, workspace, line, outsider):
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(NotFound) as exc:
         services.product_create(
             actor=leader, workspace=workspace, product_line=line, name="X", key="XX", owner=outsider
         )
@@ -292,11 +292,11 @@ def test_product_stage_must_be_known(leader, workspace, line):
 
 
 def test_product_key_and_name_are_unique_in_the_workspace(leader, workspace, line, product):
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_create(actor=leader, workspace=workspace, product_line=line, name="Other", key="chk")
     assert exc.value.fields == {"key": ["The key CHK is already used by “CHK Checkout”."]}
     assert exc.value.message == "key: The key CHK is already used by “CHK Checkout”."
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_create(actor=leader, workspace=workspace, product_line=line, name="checkout", key="NEW")
     assert exc.value.fields == {"name": ["A product named “CHK Checkout” already exists in this workspace."]}
     assert Product.objects.count() == 1
@@ -306,7 +306,7 @@ def test_product_key_and_name_are_unique_in_the_workspace(leader, workspace, lin
 def test_product_create_in_archived_or_foreign_line_is_refused(leader, workspace, other_workspace):
     archived = ProductLineFactory(workspace=workspace, name="Old")
     services.product_line_archive(actor=leader, product_line=archived)
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_create(actor=leader, workspace=workspace, product_line=archived, name="X", key="XX")
     assert exc.value.fields == {
         "product_line": ["The product line “Old” is archived. Restore it or choose another one."]
@@ -363,7 +363,7 @@ def test_product_update_key_is_upper_cased_and_unique(leader, workspace, line, p
     ProductFactory(product_line=line, name="Payouts", key="PAY")
     services.product_update(actor=leader, product=product, key="cko")
     assert product.key == "CKO"
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.product_update(actor=leader, product=product, key="PAY")
     assert exc.value.fields == {"key": ["The key PAY is already used by “PAY Payouts”."]}
     assert product.key == "CKO"
@@ -430,7 +430,7 @@ def test_product_move_to_another_line_closes_the_gap(leader, workspace, line, pr
 def test_product_move_to_archived_line_is_refused(leader, workspace, product):
     old = ProductLineFactory(workspace=workspace, name="Old")
     services.product_line_archive(actor=leader, product_line=old)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         services.product_move(actor=leader, product=product, position=0, product_line=old)
     product.refresh_from_db()
     assert product.product_line.name == "Payments"
@@ -465,7 +465,7 @@ def test_other_pm_cannot_add_components(member, product):
 
 def test_component_name_unique_per_product(pm, leader, line, product):
     services.component_create(actor=pm, product=product, name="Web app")
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.component_create(actor=pm, product=product, name="WEB APP")
     assert exc.value.fields == {"name": ["This product already has a component named “Web app”."]}
     other = ProductFactory(product_line=line)
@@ -474,7 +474,7 @@ def test_component_name_unique_per_product(pm, leader, line, product):
 
 def test_component_on_archived_product_is_refused(leader, product):
     services.product_archive(actor=leader, product=product)
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.component_create(actor=leader, product=product, name="Late")
     assert exc.value.fields == {"product": ["The product “CHK Checkout” is archived. Restore it first."]}
 
@@ -529,7 +529,7 @@ def test_component_move_into_a_name_clash_is_refused(leader, line, product):
     web = ComponentFactory(product=product, name="Web")
     other = ProductFactory(product_line=line, name="Payouts", key="PAY")
     ComponentFactory(product=other, name="web")
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.component_move(actor=leader, component=web, position=0, product=other)
     message = "PAY Payouts already has a component named “Web”. Rename one of them first."
     assert exc.value.fields == {"product": [message]}

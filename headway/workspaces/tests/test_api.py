@@ -101,10 +101,22 @@ def test_member_list_query_count_does_not_grow_with_page_size(
         ("page=0", {"page": ["Input should be greater than or equal to 1"]}),
         ("page_size=201", {"page_size": ["Input should be less than or equal to 200"]}),
         ("page=abc", {"page": ["Input should be a valid integer, unable to parse string as an integer"]}),
+        ("page=1000001", {"page": ["Input should be less than or equal to 1000000"]}),
     ],
 )
 def test_member_list_validates_its_filters(api_client, admin, workspace, query, fields):
     assert_error(api_client(admin).get(f"/api/v1/members?{query}"), 422, "validation_error", fields=fields)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/members", "/api/v1/invitations"])
+def test_a_page_past_the_end_is_empty(api_client, admin, workspace, invite, url, django_assert_num_queries):
+    invite()  # one pending invitation, and the admin as the one member
+    client = api_client(admin)
+    client.get(url)  # first use of the token writes last_used_at
+    with django_assert_num_queries(2):  # token with its role, count; no page query
+        response = client.get(f"{url}?page=1000000&page_size=200")
+    assert response.json() == {"items": [], "count": 1, "page": 1000000, "page_size": 200, "pages": 1}
+    assert_error(client.get(f"{url}?page=1000001"), 422, "validation_error")
 
 
 def test_member_list_needs_auth(db):
@@ -206,6 +218,9 @@ def test_invitation_create_for_an_existing_member_is_409(api_client, admin, view
         ({"role": "pm"}, {"email": ["Field required"]}),
         ({"email": "x" * 250 + "@example.com", "role": "pm"}, {"email": ["String should have at most 254 characters"]}),
         ({"email": "not-an-email", "role": "pm"}, {"email": ["Enter a valid email address."]}),
+        ({"email": "", "role": "pm"}, {"email": ["Enter a valid email address."]}),
+        ({"email": "0@0.0", "role": "pm"}, {"email": ["Enter a valid email address."]}),
+        ({"email": " a@example.com", "role": "pm"}, {"email": ["Enter a valid email address."]}),
     ],
 )
 def test_invitation_create_validation(api_client, admin, workspace, body, fields):
