@@ -121,7 +121,7 @@ def _company_list_sql(
     names (quoted) and whitelisted orderings reach the text; every value is a parameter.
     """
     q = connection.ops.quote_name
-    column = {f.attname: q(f.column) for f in Company._meta.concrete_fields}
+    column = {f.attname: q(str(f.column)) for f in Company._meta.concrete_fields}
     where = [f"{column['workspace_id']} = %s"]
     if not include_archived:
         where.append(f"{column['archived_at']} IS NULL")
