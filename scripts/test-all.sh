@@ -19,6 +19,7 @@
 #   HEADWAY_FUZZ_EXAMPLES / _SEED       schemathesis examples per operation and its seed
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT=$PWD  # the repository root, for files read from inside temporary folders
 
 VENV=$(realpath -m "${VENV:-.venv}")
 BIN=$VENV/bin
@@ -205,7 +206,7 @@ stage_api() {
 	SERVER_PID=$!
 	wait_http "http://127.0.0.1:$port/api/v1/ping" 60 || { tail -50 "$dir/server.log"; return 1; }
 	local rc=0
-	(cd "$dir" && timeout 900 "$BIN/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+	(cd "$dir" && timeout 900 "$BIN/st" --config-file "$REPO_ROOT/schemathesis.toml" run "http://127.0.0.1:$port/api/v1/openapi.json" \
 		--checks all -H "Authorization: Bearer $token" \
 		--max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 2 --request-timeout 30 \
 		--report junit --report-junit-path "$REPORTS/api.xml" | cut -c1-400) || rc=$?
