@@ -49,8 +49,9 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        # ninja nests the body under the parameter name; keep the field path a client knows.
-        if len(loc) > 1 and loc[0] in ("data", "payload", "filters"):
+        # ninja nests the body under the parameter name; keep the field path a client knows (an
+        # error about the body as a whole belongs to no field).
+        if loc and loc[0] in ("data", "payload", "filters"):
             loc = loc[1:]
         name = ".".join(loc) or "__all__"
         fields.setdefault(name, []).append(err.get("msg", "Invalid value."))

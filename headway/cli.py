@@ -206,6 +206,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return exit_code(findings)
 
 
+def cmd_import_features(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from headway.ops.feature_import import import_actor, import_features, summary_lines
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: no such file.")
+    data = path.read_bytes()
+    _migrate_if_needed()
+    actor, workspace = import_actor(email=args.as_email, workspace_slug=args.workspace)
+    print(f"Importing features from {path.name} into workspace {workspace.slug} as {actor.email}.", flush=True)
+    result = import_features(
+        actor=actor, workspace=workspace, data=data, filename=path.name, only_good_rows=args.only_good,
+        dry_run=args.dry_run, progress=_progress,
+    )  # fmt: skip
+    lines, ok = summary_lines(result, dry_run=args.dry_run, only_good_rows=args.only_good)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="headway", description="Headway product management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -263,6 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", metavar="FILE")
     restore.set_defaults(func=cmd_restore)
+
+    importing = sub.add_parser("import", help="import data from CSV files")
+    import_sub = importing.add_subparsers(dest="import_command", required=True)
+    features = import_sub.add_parser(
+        "features",
+        help="add features to product backlogs from a CSV file",
+        description="Columns: title and product (key) are required; description, component, status, owner "
+        "(email), effort, initiative, objectives (semicolon separated), tags (semicolon separated), target_release "
+        "are optional. Every row is checked; if any row is bad nothing is imported (unless --only-good).",
+    )
+    features.add_argument("file", metavar="FILE.csv")
+    features.add_argument("--workspace", metavar="SLUG", help="needed when there are several workspaces")
+    features.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", help="who imports (default: the workspace's only admin)"
+    )
+    features.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    features.add_argument("--only-good", action="store_true", help="import the good rows even if others are bad")
+    features.set_defaults(func=cmd_import_features)
 
     check = sub.add_parser("check", help="explain configuration problems (exit code 1 on errors)")
     check.add_argument("--deploy", action="store_true", help="also run Django's deployment checks")

@@ -5,6 +5,7 @@ The tests walk every HTML URL under /w/<ws>/ and every API operation in the Open
 pages and endpoints added later are covered without editing this file.
 """
 
+import datetime as dt
 import json
 import re
 
@@ -26,6 +27,7 @@ def _world(actor, workspace, tag: str) -> dict:
     """A product line, product, component, company, contact, member and invitation in one workspace."""
     from headway.customers import services as customers
     from headway.portfolio import services as portfolio
+    from headway.strategy import services as strategy
     from headway.workspaces.services import invitation_create
 
     line = portfolio.product_line_create(actor=actor, workspace=workspace, name=f"{tag} line")
@@ -36,6 +38,22 @@ def _world(actor, workspace, tag: str) -> dict:
     company = customers.company_create(actor=actor, workspace=workspace, name=f"{tag} company")
     contact = customers.contact_create(actor=actor, company=company, name=f"{tag} contact", email=f"c@{tag}.example")
     invitation, _ = invitation_create(actor=actor, workspace=workspace, email=f"invitee@{tag}.example", role="viewer")
+    objective = strategy.objective_create(
+        actor=actor, workspace=workspace, title=f"{tag} objective", period_kind="custom",
+        starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 3, 31),
+    )  # fmt: skip
+    key_result = strategy.key_result_create(actor=actor, objective=objective, title=f"{tag} kr", target_value=10)
+    initiative = strategy.initiative_create(actor=actor, workspace=workspace, title=f"{tag} initiative")
+    vision = strategy.vision_create(actor=actor, workspace=workspace, statement=f"{tag} vision")
+    from headway.backlog import services as backlog
+
+    feature = backlog.feature_create(actor=actor, workspace=workspace, product=product, title=f"{tag} feature")
+    second = backlog.feature_create(actor=actor, workspace=workspace, product=product, title=f"{tag} second")
+    requirement = backlog.requirement_add(actor=actor, feature=feature, story=f"{tag} story")
+    dependency = backlog.dependency_add(actor=actor, blocker=feature, blocked=second)
+    comment = backlog.comment_add(actor=actor, feature=feature, body=f"{tag} comment")
+    link = backlog.link_add(actor=actor, feature=feature, url=f"https://{tag}.example/spec")
+    saved_view = backlog.saved_view_create(actor=actor, workspace=workspace, name=f"{tag} view", filters={})
     return {
         "workspace": workspace,
         "admin": actor,
@@ -46,6 +64,17 @@ def _world(actor, workspace, tag: str) -> dict:
         "component": component,
         "company": company,
         "contact": contact,
+        "objective": objective,
+        "key_result": key_result,
+        "initiative": initiative,
+        "vision": vision,
+        "feature": feature,
+        "requirement": requirement,
+        "dependency": dependency,
+        "comment": comment,
+        "link": link,
+        "saved_view": saved_view,
+        "status": feature.status,
     }
 
 
@@ -103,6 +132,16 @@ def _fill(route: str, world: dict) -> str:
         ("customers/contacts/", world["contact"].pk),
         ("customers/import/", 1),
         ("customers/", world["company"].pk),
+        ("strategy/objectives/", world["objective"].pk),
+        ("strategy/key-results/", world["key_result"].pk),
+        ("strategy/initiatives/", world["initiative"].pk),
+        ("backlog/features/", world["feature"].pk),
+        ("backlog/requirements/", world["requirement"].pk),
+        ("backlog/dependencies/", world["dependency"].pk),
+        ("backlog/comments/", world["comment"].pk),
+        ("backlog/links/", world["link"].pk),
+        ("backlog/views/", world["saved_view"].pk),
+        ("backlog/settings/statuses/", world["status"].pk),
     ]
     pk = next((value for prefix, value in by_prefix if route.startswith("w/<slug:ws>/" + prefix)), 1)
 
@@ -189,6 +228,24 @@ ID_OBJECTS = {
     "component_id": "component",
     "company_id": "company",
     "contact_id": "contact",
+    "objective_id": "objective",
+    "parent_id": "objective",
+    "key_result_id": "key_result",
+    "initiative_id": "initiative",
+    "vision_id": "vision",
+    "feature_id": "feature",
+    "feature_ids": "feature",
+    "before": "feature",
+    "after": "feature",
+    "blocks": "feature",
+    "blocked_by": "feature",
+    "objective_ids": "objective",
+    "requirement_id": "requirement",
+    "dependency_id": "dependency",
+    "comment_id": "comment",
+    "link_id": "link",
+    "status_id": "status",
+    "view_id": "saved_view",
 }
 
 
@@ -199,7 +256,12 @@ def _example(schema: dict, prop: dict, name: str, world: dict):
         prop = next(p for p in prop["anyOf"] if p.get("type") != "null")
         return _example(schema, prop, name, world)
     if name in ID_OBJECTS:
-        return world[ID_OBJECTS[name]].pk
+        pk = world[ID_OBJECTS[name]].pk
+        return [pk] if prop.get("type") == "array" else pk
+    if prop.get("format") == "uri":
+        return "https://isolation.example/x"
+    if prop.get("format") == "date":
+        return "2026-01-01"
     if name == "owner_id":
         return world["admin"].pk
     if "enum" in prop:
@@ -225,7 +287,10 @@ def _body(schema: dict, operation: dict, world: dict, *, everything: bool = Fals
         return None
     ref = next(iter(request_body["content"].values()))["schema"]["$ref"]
     component = schema["components"]["schemas"][ref.split("/")[-1]]
-    names = list(component.get("properties", {})) if everything else component.get("required", [])
+    # Required fields, plus those of the first alternative when the schema asks for one of several
+    # (e.g. a move needs "before" or "after").
+    alternative = (component.get("anyOf") or component.get("oneOf") or [{}])[0].get("required", [])
+    names = list(component.get("properties", {})) if everything else [*component.get("required", []), *alternative]
     body = {name: _example(schema, component["properties"][name], name, world) for name in names}
     if not body and component.get("properties"):  # a PATCH with nothing required: change one harmless field
         name = next(iter(component["properties"]))

@@ -56,6 +56,26 @@ BACKUP_MODELS = [
     "customers.Company",
     "customers.Contact",
     "customers.ImportBatch",
+    "strategy.Vision",
+    "strategy.VisionVersion",
+    "strategy.Objective",
+    "strategy.KeyResult",
+    "strategy.CheckIn",
+    "strategy.Initiative",
+    "strategy.InitiativeObjective",
+    "strategy.InitiativeProduct",
+    "backlog.WorkflowStatus",
+    "backlog.BacklogSettings",
+    "backlog.Tag",
+    "backlog.Feature",
+    "backlog.FeatureObjective",
+    "backlog.FeatureTag",
+    "backlog.FeatureStatusChange",
+    "backlog.Requirement",
+    "backlog.FeatureDependency",
+    "backlog.FeatureComment",
+    "backlog.FeatureLink",
+    "backlog.SavedView",
     "core.AuditEvent",
 ]
 NOT_BACKED_UP = {
@@ -406,7 +426,13 @@ def restore_from_file(
 @transaction.atomic
 def workspace_delete_data(workspace: Any) -> None:
     """Delete a workspace and everything in it, children before parents (several links are PROTECT)."""
-    for model in reversed(backup_models()):
-        if _workspace_fk(model) is not None:
-            model._base_manager.filter(workspace=workspace).delete()
+    models = [model for model in reversed(backup_models()) if _workspace_fk(model) is not None]
+    for model in models:
+        # A PROTECT link from a table to itself (an objective's parent) refuses deleting parent and
+        # child in one batch: detach them first.
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is model and field.null:
+                model._base_manager.filter(workspace=workspace).update(**{field.name: None})
+    for model in models:
+        model._base_manager.filter(workspace=workspace).delete()
     workspace.delete()

@@ -1,8 +1,10 @@
 """The demo workspace: a believable product organisation, "Northwind Software", built through the services.
 
-Everything is written by the same portfolio and customers services the web UI and API use, so the
-demo also exercises validation and the audit trail. The content is fixed and the few random choices
-come from a seeded generator: two runs produce the same portfolio and the same customers.
+Everything is written by the same portfolio, customers, strategy and backlog services the web UI
+and API use, so the demo also exercises validation and the audit trail. The content is fixed and
+the few random choices come from a seeded generator: two runs produce the same portfolio, customers
+and backlog. The strategy (visions, objectives, initiatives, ~150 features) is in ``demo_plan``;
+its objectives are those of the previous and the current quarter, so they follow the calendar.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from headway.accounts.models import User
 from headway.core.errors import Conflict
@@ -345,6 +348,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
     Without ``reset`` an existing demo workspace is left as it is and returned with ``created=False``.
     """
     from headway.customers.services import company_create, contact_create
+    from headway.ops.demo_plan import build_strategy_and_backlog
     from headway.ops.people import membership_ensure
     from headway.portfolio.services import component_create, product_create, product_line_create
     from headway.workspaces.services import workspace_create
@@ -369,6 +373,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
         User.objects.filter(pk=user.pk).update(last_workspace=workspace)
 
     lines = {}
+    products = {}
     for name, description in PRODUCT_LINES:
         lines[name] = product_line_create(actor=admin, workspace=workspace, name=name, description=description)
     for line, name, key, owner, stage, target, description, components in progress(
@@ -385,6 +390,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
             stage=stage,
             target_customers=target,
         )
+        products[key] = product
         for component_name, component_description in components:
             component_create(actor=admin, product=product, name=component_name, description=component_description)
 
@@ -393,4 +399,9 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
         company = company_create(actor=admin, workspace=workspace, **row["company"])
         for contact in row["contacts"]:
             contact_create(actor=admin, company=company, **contact)
+
+    build_strategy_and_backlog(
+        workspace=workspace, users=users, products=products, lines=lines, rng=rng, today=timezone.localdate(),
+        progress=progress,
+    )  # fmt: skip
     return DemoResult(workspace=workspace, created=True, users=DEMO_USERS, replaced=existing is not None)

@@ -98,6 +98,27 @@ def test_round_trip_reproduces_every_row_exactly(rich, tmp_path):
         "customers.Company": 41,
         "customers.Contact": 114,
         "customers.ImportBatch": 1,
+        # The demo's strategy and backlog (headway/ops/demo_plan.py).
+        "strategy.Vision": 6,
+        "strategy.VisionVersion": 6,
+        "strategy.Objective": 20,
+        "strategy.KeyResult": 24,
+        "strategy.CheckIn": 61,
+        "strategy.Initiative": 9,
+        "strategy.InitiativeObjective": 9,
+        "strategy.InitiativeProduct": 11,
+        "backlog.WorkflowStatus": 7,
+        "backlog.BacklogSettings": 0,
+        "backlog.Tag": 21,
+        "backlog.Feature": 148,
+        "backlog.FeatureObjective": 116,
+        "backlog.FeatureTag": 149,
+        "backlog.FeatureStatusChange": 148,
+        "backlog.Requirement": 15,
+        "backlog.FeatureDependency": 10,
+        "backlog.FeatureComment": 0,
+        "backlog.FeatureLink": 0,
+        "backlog.SavedView": 0,
         "core.AuditEvent": len(before["core.AuditEvent"]),
     }
     path = backup_to_file(tmp_path / "all.json.gz")["counts"] and tmp_path / "all.json.gz"
@@ -194,7 +215,10 @@ def test_restore_refuses_a_database_that_is_not_empty(demo):
         restore_from_archive(archive)
     assert exc.value.message == (
         "The database is not empty (6 users, 1 workspace, 6 memberships, 3 product lines, 8 products, "
-        "26 components, 40 companies, 114 contacts, 197 audit events). Restore keeps every primary key, so it "
+        "26 components, 40 companies, 114 contacts, 6 visions, 6 vision versions, 20 objectives, 24 key results, "
+        "61 check-ins, 9 initiatives, 9 initiative objectives, 11 initiative products, 7 workflow statuses, 21 tags, "
+        "148 features, 116 feature objectives, 149 feature tags, 148 feature status changes, 15 requirements, "
+        "10 feature dependencies, 599 audit events). Restore keeps every primary key, so it "
         "needs an empty database: point HEADWAY_VAR_DIR or DATABASE_URL at a new one, then restore (the tables "
         "are created automatically)."
     )
@@ -301,6 +325,7 @@ def test_model_fields_survive_the_json_encoding():
         models.DateTimeField, models.DecimalField, models.ForeignKey, models.JSONField, models.PositiveIntegerField,
         models.BigIntegerField, models.IntegerField, models.EmailField, models.SlugField,
         models.GenericIPAddressField,
+        models.DateField,  # objectives' and check-ins' dates: the demo round trip restores them exactly
     )  # fmt: skip
     for label in BACKUP_MODELS:
         for field in apps.get_model(label)._meta.concrete_fields:

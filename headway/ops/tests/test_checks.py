@@ -22,7 +22,7 @@ def configured(settings, monkeypatch):
 
 def test_embedded_mode_uses_the_generated_key(configured, monkeypatch):
     monkeypatch.delenv("HEADWAY_SECRET_KEY")
-    configured.DATABASES = {"default": {**configured.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}
+    monkeypatch.setitem(configured.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
     assert checks.check_secret_key() == [
         Finding(
             OK,
@@ -34,7 +34,7 @@ def test_embedded_mode_uses_the_generated_key(configured, monkeypatch):
 
 def test_missing_secret_key_on_a_server_database_is_a_warning(configured, monkeypatch):
     monkeypatch.delenv("HEADWAY_SECRET_KEY")
-    configured.DATABASES = {"default": {**configured.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"}}
+    monkeypatch.setitem(configured.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     [finding] = checks.check_secret_key()
     assert finding.level == WARNING
     assert finding.message.startswith(

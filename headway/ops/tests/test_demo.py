@@ -1,15 +1,21 @@
+import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from headway.accounts.models import User
+from headway.backlog.models import Feature, FeatureDependency, FeatureObjective, FeatureTag, Requirement, Tag
 from headway.cli import main
 from headway.core.errors import Conflict
 from headway.core.models import AuditEvent
 from headway.customers.models import Company, Contact
 from headway.ops.demo import DEMO_PASSWORD, demo_create
 from headway.portfolio.models import Component, Product, ProductLine
+from headway.reports.alignment import quarter_of
+from headway.reports.selectors import alignment_report
+from headway.strategy.models import CheckIn, Initiative, KeyResult, Objective, Vision
 from headway.workspaces.models import Membership, Workspace
 
 DEMO_EMAILS = [
@@ -45,6 +51,52 @@ def content(workspace):
             Contact.objects.filter(workspace=workspace)
             .order_by("email")
             .values_list("company__name", "name", "email", "role")
+        ),
+        "visions": list(
+            Vision.objects.filter(workspace=workspace)
+            .order_by("product__key")
+            .values_list("product__key", "statement", "mission", "principles")
+        ),
+        "objectives": list(
+            Objective.objects.filter(workspace=workspace)
+            .order_by("starts_on", "title")
+            .values_list("title", "parent__title", "owner__email", "product__key", "status", "starts_on", "ends_on")
+        ),
+        "key_results": list(
+            KeyResult.objects.filter(workspace=workspace)
+            .order_by("objective__starts_on", "objective__title", "position")
+            .values_list("objective__title", "title", "start_value", "target_value", "current_value", "direction")
+        ),
+        "check_ins": list(
+            CheckIn.objects.filter(workspace=workspace)
+            .order_by("objective__starts_on", "objective__title", "date", "id")
+            .values_list("objective__title", "date", "health", "comment", "progress")
+        ),
+        "initiatives": list(
+            Initiative.objects.filter(workspace=workspace)
+            .order_by("title")
+            .values_list("title", "owner__email", "status", "starts_on", "ends_on")
+        ),
+        "features": list(
+            Feature.objects.filter(workspace=workspace)
+            .order_by("product__key", "rank")
+            .values_list(
+                "product__key", "number", "title", "status__name", "effort", "owner__email", "initiative__title"
+            )
+        ),
+        "feature_objectives": sorted(
+            FeatureObjective.objects.filter(workspace=workspace).values_list("feature__title", "objective__title")
+        ),
+        "feature_tags": sorted(
+            FeatureTag.objects.filter(workspace=workspace).values_list("feature__title", "tag__name")
+        ),
+        "dependencies": sorted(
+            FeatureDependency.objects.filter(workspace=workspace).values_list("blocker__title", "blocked__title")
+        ),
+        "requirements": list(
+            Requirement.objects.filter(workspace=workspace)
+            .order_by("feature__title", "position")
+            .values_list("feature__title", "story", "done")
         ),
     }
 
@@ -114,6 +166,88 @@ def test_demo_is_written_through_the_services_with_an_audit_trail(demo):
     assert actions["contact.create"] == 114
     assert actions["membership.create"] == 5  # the admin joined by creating the workspace
     assert actions["workspace.create"] == 1
+    assert actions["vision.create"] == 6
+    assert actions["objective.create"] == 20
+    assert actions["key_result.create"] == 24
+    assert actions["check_in.create"] == 61
+    assert actions["initiative.create"] == 9
+    assert actions["feature.create"] == 148
+    assert actions["requirement.create"] == 15
+    assert actions["feature.move"] == 3
+
+
+def test_demo_strategy_two_quarters_of_objectives_with_key_results_and_check_ins(demo):
+    ws = demo.workspace
+    today = timezone.localdate()
+    current = quarter_of(today)
+    previous = quarter_of(current.starts_on - dt.timedelta(days=1))
+    visions = Vision.objects.filter(workspace=ws).values_list("product__key", flat=True)
+    assert sorted(visions, key=lambda key: key or "") == [None, "API", "BIL", "CHK", "FRD", "INS"]
+    periods = Counter(Objective.objects.filter(workspace=ws).values_list("starts_on", "ends_on"))
+    assert periods == {(previous.starts_on, previous.ends_on): 7, (current.starts_on, current.ends_on): 13}
+    roots = Objective.objects.filter(workspace=ws, parent__isnull=True, starts_on=current.starts_on)
+    assert list(roots.order_by("position").values_list("title", flat=True)) == [
+        "Grow payment volume 25% year over year",
+        "Become the analytics platform finance teams rely on",
+        "Be ready for enterprise buyers",
+        "Launch the partner program",
+    ]
+    # Three levels: company → product line → PM goal.
+    goal = Objective.objects.get(workspace=ws, title="Ship one-page checkout to every merchant")
+    assert (goal.parent.title, goal.parent.parent.title, goal.owner.email, goal.product.key) == (
+        "Make checkout the fastest way to pay in Europe", "Grow payment volume 25% year over year",
+        "pm@demo.headway.local", "CHK",
+    )  # fmt: skip
+    assert Counter(Objective.objects.filter(workspace=ws).values_list("status", flat=True)) == {
+        "on_track": 9, "done": 5, "at_risk": 4, "off_track": 1, "dropped": 1,
+    }  # fmt: skip
+    assert KeyResult.objects.filter(workspace=ws).count() == 24
+    assert set(KeyResult.objects.filter(workspace=ws).values_list("direction", flat=True)) == {
+        "increase", "decrease", "keep_above", "keep_below",
+    }  # fmt: skip
+    assert CheckIn.objects.filter(workspace=ws).count() == 61
+    dates = CheckIn.objects.filter(workspace=ws).values_list("date", flat=True)
+    assert previous.starts_on <= min(dates) and max(dates) <= today
+    assert Counter(Initiative.objects.filter(workspace=ws).values_list("status", flat=True)) == {
+        "active": 6, "proposed": 2, "paused": 1,
+    }  # fmt: skip
+
+
+def test_demo_backlog_has_150_features_in_realistic_states(demo):
+    ws = demo.workspace
+    features = Feature.objects.filter(workspace=ws)
+    assert features.count() == 148
+    assert Counter(features.values_list("status__name", flat=True)) == {
+        "New": 42, "Discovery": 28, "Ready": 29, "In progress": 17, "Released": 24, "Parked": 4, "Won't do": 4,
+    }  # fmt: skip
+    assert Counter(features.values_list("product__key", flat=True)) == {
+        "CHK": 28, "INS": 24, "API": 23, "BIL": 19, "IDN": 19, "FRD": 15, "FCST": 11, "RPT": 9,
+    }  # fmt: skip
+    assert features.filter(effort__isnull=True).count() == 39
+    assert features.filter(owner__isnull=True).count() == 10
+    assert FeatureObjective.objects.filter(workspace=ws).count() == 116
+    assert (Tag.objects.filter(workspace=ws).count(), FeatureTag.objects.filter(workspace=ws).count()) == (21, 149)
+    assert Requirement.objects.filter(workspace=ws).count() == 15
+    assert FeatureDependency.objects.filter(workspace=ws).count() == 10
+    # Ranked: in-progress work first, and the leader's three moves took effect.
+    chk = list(features.filter(product__key="CHK").order_by("rank").values_list("title", flat=True))
+    assert chk[:4] == [
+        "One-page checkout: address autocomplete",
+        "One-page checkout: saved cards for returning shoppers",
+        "iDEAL 2.0 migration",
+        "Retry a declined card without re-entering details",
+    ]
+
+
+def test_demo_alignment_report_has_work_to_say_no_to(demo):
+    leader = User.objects.get(email="leader@demo.headway.local")
+    r = alignment_report(actor=leader, workspace=demo.workspace, period=quarter_of(timezone.localdate()))
+    assert r.total.as_dict() == {"planned": 294, "in_progress": 92, "total": 386, "features": 116, "unestimated": 34}
+    assert (r.aligned.total, r.no_objective.total, r.other_objectives.total) == (269, 70, 47)
+    assert [o.title for o in r.objectives_without_work] == ["Launch the partner program"]
+    assert r.objectives_in_period == 13
+    assert [i.title for i in r.initiatives][-1] == "No initiative"
+    assert r.not_aligned[0].effort == 21
 
 
 def test_demo_again_without_reset_changes_nothing(demo):
