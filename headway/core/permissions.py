@@ -39,6 +39,7 @@ class Action(StrEnum):
     CUSTOMER_MANAGE = "customer.manage"
     FEEDBACK_ADD = "feedback.add"
     COMMENT_ADD = "comment.add"
+    COMMENT_DELETE = "comment.delete"  # contributors and up, and only their own comments
     STRATEGY_VIEW = "strategy.view"
     STRATEGY_MANAGE = "strategy.manage"  # vision, objectives, key results, initiatives
     OBJECTIVE_CHECK_IN = "objective.check_in"  # check-ins, key result values: leaders, or the owning PM
@@ -55,7 +56,7 @@ _READ = {
     Action.STRATEGY_VIEW,
     Action.BACKLOG_VIEW,
 }
-_CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD}
+_CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD, Action.COMMENT_DELETE}
 _PM = _CONTRIBUTE | {Action.CUSTOMER_MANAGE, Action.PRODUCT_EDIT, Action.FEATURE_EDIT, Action.OBJECTIVE_CHECK_IN}
 _LEADER = _PM | {Action.PORTFOLIO_MANAGE, Action.MEMBER_MANAGE, Action.STRATEGY_MANAGE, Action.WORKFLOW_MANAGE}
 _ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
@@ -80,6 +81,7 @@ _DESCRIPTIONS = {
     Action.CUSTOMER_MANAGE: "manage customers",
     Action.FEEDBACK_ADD: "add feedback",
     Action.COMMENT_ADD: "comment",
+    Action.COMMENT_DELETE: "delete this comment (only its author may)",
     Action.STRATEGY_MANAGE: "manage strategy",
     Action.OBJECTIVE_CHECK_IN: "check in on this objective",
     Action.FEATURE_EDIT: "edit features of this product",
@@ -131,6 +133,9 @@ def can(user: Any, action: Action, workspace: Workspace | int | None, obj: Model
         return False
     if obj is not None and getattr(obj, "workspace_id", None) not in (None, _workspace_id(workspace)):
         return False
+    if action == Action.COMMENT_DELETE and obj is not None:
+        # A comment is its author's words: nobody else removes them, whatever their role.
+        return action in CAPABILITIES[role] and getattr(obj, "author_id", None) == user.pk
     if action in _OWNED_BY_PM and role == Role.PM:
         # PMs act on what they own only; without an object the question is "some of it?".
         return obj is None or _owner_id(action, obj) == user.pk

@@ -17,7 +17,7 @@ from headway.backlog.services._common import check_fields, clean, created, field
 from headway.backlog.services.workflow import _lock_workspace
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
-from headway.core.errors import Conflict, PermissionDenied, ValidationFailed
+from headway.core.errors import Conflict, ValidationFailed
 from headway.core.permissions import Action
 
 REQUIREMENT_FIELDS = ["story", "acceptance_criteria", "done"]
@@ -265,9 +265,7 @@ def comment_add(*, actor: Any, feature: Feature, body: str) -> FeatureComment:
 def comment_delete(*, actor: Any, comment: FeatureComment) -> None:
     """Only the author deletes their own comment (and only while they may still comment)."""
     feature = comment.feature
-    permissions.require(actor, Action.COMMENT_ADD, feature.workspace, feature)
-    if comment.author_id != getattr(actor, "pk", None):
-        raise PermissionDenied("Only its author may delete a comment.")
+    permissions.require(actor, Action.COMMENT_DELETE, feature.workspace, comment)
     audit_record(
         actor=actor,
         workspace=feature.workspace,

@@ -604,7 +604,7 @@ def test_comments_by_contributors_deleted_only_by_their_author(pm, contributor, 
         services.comment_add(actor=viewer, feature=five[0], body="Me too")
     with pytest.raises(PermissionDenied) as exc:
         services.comment_delete(actor=pm, comment=comment)
-    assert exc.value.message == "Only its author may delete a comment."
+    assert exc.value.message == "Your role (Product manager) may not delete this comment (only its author may)."
     with pytest.raises(ValidationFailed):
         services.comment_add(actor=contributor, feature=five[0], body="")
     services.comment_delete(actor=contributor, comment=comment)

@@ -14,6 +14,7 @@ EXPECTED = {
     Action.CUSTOMER_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
     Action.FEEDBACK_ADD: {"admin", "leader", "pm", "contributor"},
     Action.COMMENT_ADD: {"admin", "leader", "pm", "contributor"},
+    Action.COMMENT_DELETE: {"admin", "leader", "pm", "contributor"},
     Action.CUSTOMER_MANAGE: {"admin", "leader", "pm"},
     Action.PRODUCT_EDIT: {"admin", "leader", "pm"},
     Action.PORTFOLIO_MANAGE: {"admin", "leader"},
@@ -62,3 +63,16 @@ def test_leader_cannot_touch_admins(leader, workspace):
         permissions.require_role_change(leader, workspace, current="viewer", new="admin")
     with pytest.raises(PermissionDenied, match="Only an admin"):
         permissions.require_role_change(leader, workspace, current="admin", new=None)
+
+
+def test_only_the_author_deletes_a_comment(member, workspace):
+    from types import SimpleNamespace
+
+    author, admin = member("contributor"), member("admin")
+    comment = SimpleNamespace(author_id=author.pk, workspace_id=workspace.pk)
+    assert permissions.can(author, Action.COMMENT_DELETE, workspace, comment) is True
+    assert permissions.can(admin, Action.COMMENT_DELETE, workspace, comment) is False
+    with pytest.raises(
+        PermissionDenied, match=r"Your role \(Admin\) may not delete this comment \(only its author may\)\."
+    ):
+        permissions.require(admin, Action.COMMENT_DELETE, workspace, comment)
