@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -14,7 +15,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -117,6 +127,28 @@ class StrictIn(Schema):
 
 
 MAX_PAGE_SIZE = 200
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_DATE_RE = re.compile(DATE_PATTERN)
+
+
+def _date(value: Any) -> dt.date:
+    # Strict mode takes only date objects, which JSON cannot carry; lax mode would also take numbers
+    # (Unix times) and datetimes. Accept exactly what the schema says: a YYYY-MM-DD string.
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"“{value}” is not a date.") from exc
+
+
+Date = Annotated[
+    dt.date,
+    PlainValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-04-01"]}),
+]
+
 MAX_PAGE = 1_000_000  # far past any real list; keeps OFFSET inside what every database accepts
 
 # A database id in a request body or query: 64-bit so an oversized number is a 422, not a crash.

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from headway.core.api import Id, Matching
+from headway.core.api import Date, Id, Matching
 
 PERIOD_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})(-([Qq][1-4]|[Hh][12]))?$"
 
@@ -25,12 +25,12 @@ Period = Annotated[
 
 class AlignmentFilters(Schema):
     period: Period | None = None
-    starts_on: dt.date | None = Field(
+    starts_on: Date | None = Field(
         None,
         description="A custom period from this date (inclusive). With only one of starts_on/ends_on, the other "
         "end comes from `period`; dates given the wrong way round are read the right way round.",
     )
-    ends_on: dt.date | None = Field(None, description="A custom period up to this date (inclusive).")
+    ends_on: Date | None = Field(None, description="A custom period up to this date (inclusive).")
     product: Id | None = Field(None, description="Only this product's features (and its own objectives).")
     not_aligned_limit: int = Field(
         200,

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, PlainValidator, WithJsonSchema
 
-from headway.core.api import MAX_PAGE, MAX_PAGE_SIZE, Id, StrictIn
+from headway.core.api import MAX_PAGE, MAX_PAGE_SIZE, Date, Id, StrictIn
 from headway.core.errors import ValidationFailed
 from headway.strategy.models import MAX_WEIGHT
 from headway.strategy.services import parse_value
@@ -31,27 +31,6 @@ ObjectiveOrdering = Literal[
 InitiativeOrdering = Literal[
     "title", "-title", "starts_on", "-starts_on", "created_at", "-created_at", "updated_at", "-updated_at"
 ]  # fmt: skip
-
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-_DATE_RE = re.compile(DATE_PATTERN)
-
-
-def _date(value: Any) -> dt.date:
-    # Strict mode takes only date objects, which JSON cannot carry; lax mode would also take numbers
-    # (Unix times) and datetimes. Accept exactly what the schema says: a YYYY-MM-DD string.
-    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-        raise ValueError("Give a date as YYYY-MM-DD.")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"“{value}” is not a date.") from exc
-
-
-Date = Annotated[
-    dt.date,
-    PlainValidator(_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-04-01"]}),
-]
 
 VALUE_PATTERN = r"^-?\d{1,16}(\.\d{1,4})?$"
 _VALUE_RE = re.compile(VALUE_PATTERN)

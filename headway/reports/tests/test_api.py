@@ -81,7 +81,9 @@ def test_default_period_is_the_current_quarter(alignment, api_client, viewer, mo
     [
         ({"period": "2026-Q5"}, "period", "Use a quarter (2026-Q1), a half (2026-H2) or a year (2026)."),
         ({"period": "1899"}, "period", "Use a quarter (2026-Q1), a half (2026-H2) or a year (2026)."),
-        ({"starts_on": "2026-02-30"}, "starts_on", None),
+        ({"starts_on": "2026-02-30"}, "starts_on", ["Value error, “2026-02-30” is not a date."]),
+        ({"starts_on": "0"}, "starts_on", ["Value error, Give a date as YYYY-MM-DD."]),  # not a Unix time
+        ({"ends_on": "2026-3-1"}, "ends_on", ["Value error, Give a date as YYYY-MM-DD."]),
         ({"not_aligned_limit": "10001"}, "not_aligned_limit", "Input should be less than or equal to 10000"),
         ({"product": "0"}, "product", "Input should be greater than or equal to 1"),
     ],
@@ -92,7 +94,7 @@ def test_bad_filters_are_422_naming_the_field(alignment, api_client, viewer, que
     error = response.json()["error"]
     assert list(error["fields"]) == [field]
     if message:
-        assert error["fields"][field] == [message]
+        assert error["fields"][field] == (message if isinstance(message, list) else [message])
 
 
 def test_unknown_or_foreign_product_is_404(alignment, api_client, viewer, other_workspace):
