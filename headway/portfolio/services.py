@@ -34,6 +34,7 @@ from headway.accounts.models import User
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import Conflict, HeadwayError, NotFound, PermissionDenied, ValidationFailed
+from headway.core.ordering import lock_workspace, renumber
 from headway.core.permissions import Action
 from headway.portfolio.models import Component, Product, ProductLine, Stage
 from headway.workspaces.models import Membership, Role, Workspace
@@ -181,16 +182,6 @@ def _check_position(position: Any) -> int:
     return position
 
 
-def _renumber[M: models.Model](items: list[M]) -> list[M]:
-    """Give ``items`` positions 0..n-1 in their list order; return the ones that changed."""
-    changed = []
-    for index, item in enumerate(items):
-        if item.position != index:  # type: ignore[attr-defined]
-            item.position = index  # type: ignore[attr-defined]
-            changed.append(item)
-    return changed
-
-
 def _ordered[M: models.Model](items: Iterable[M]) -> list[M]:
     return sorted(items, key=lambda o: (o.position, o.pk))  # type: ignore[attr-defined]
 
@@ -212,11 +203,6 @@ def _find[M: models.Model](locked: list[M], obj: M) -> M:
 # --- product lines ----------------------------------------------------------------------------
 
 
-def _lock_workspace(workspace: Workspace) -> None:
-    """One writer at a time decides the order of a workspace's product lines."""
-    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
-
-
 def _active_lines(workspace_id: int) -> list[ProductLine]:
     return _ordered(
         ProductLine.objects.select_for_update()
@@ -229,7 +215,7 @@ def _active_lines(workspace_id: int) -> list[ProductLine]:
 def product_line_create(*, actor: Any, workspace: Workspace, name: str, description: str = "") -> ProductLine:
     """A new product line, placed last in the workspace's portfolio."""
     permissions.require(actor, Action.PORTFOLIO_MANAGE, workspace)
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     position = len(_active_lines(workspace.pk))
     line = ProductLine(workspace=workspace, name=_text(name), description=_text(description), position=position)
     _clean(line, exclude=["workspace"])
@@ -271,7 +257,7 @@ def product_line_archive(*, actor: Any, product_line: ProductLine) -> ProductLin
     permissions.require(actor, Action.PORTFOLIO_MANAGE, workspace, product_line)
     if product_line.archived_at is not None:
         return product_line
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     active = list(
         Product.objects.filter(product_line=product_line, archived_at__isnull=True).values_list("key", flat=True)[:6]
     )
@@ -285,7 +271,7 @@ def product_line_archive(*, actor: Any, product_line: ProductLine) -> ProductLin
     old_position = product_line.position
     product_line.archived_at = timezone.now()
     product_line.save(update_fields=["archived_at", "updated_at"])
-    ProductLine.objects.bulk_update(_renumber(_active_lines(workspace.pk)), ["position"])
+    ProductLine.objects.bulk_update(renumber(_active_lines(workspace.pk)), ["position"])
     audit_record(
         actor=actor,
         workspace=workspace,
@@ -303,7 +289,7 @@ def product_line_restore(*, actor: Any, product_line: ProductLine) -> ProductLin
     permissions.require(actor, Action.PORTFOLIO_MANAGE, workspace, product_line)
     if product_line.archived_at is None:
         return product_line
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     old = product_line.archived_at
     product_line.archived_at = None
     product_line.position = len(_active_lines(workspace.pk))
@@ -325,13 +311,13 @@ def product_line_move(*, actor: Any, product_line: ProductLine, position: int) -
     permissions.require(actor, Action.PORTFOLIO_MANAGE, workspace, product_line)
     position = _check_position(position)
     _archived(product_line, "The product line")
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     lines = _active_lines(workspace.pk)
     locked = _find(lines, product_line)
     old = locked.position
     others = [line for line in lines if line.pk != product_line.pk]
     others.insert(min(position, len(others)), locked)
-    ProductLine.objects.bulk_update(_renumber(others), ["position"])
+    ProductLine.objects.bulk_update(renumber(others), ["position"])
     product_line.position = locked.position
     if old != product_line.position:
         audit_record(
@@ -455,7 +441,7 @@ def product_archive(*, actor: Any, product: Product) -> Product:
     old_position = product.position
     product.archived_at = timezone.now()
     product.save(update_fields=["archived_at", "updated_at"])
-    Product.objects.bulk_update(_renumber(_active_products(product.product_line_id)), ["position"])
+    Product.objects.bulk_update(renumber(_active_products(product.product_line_id)), ["position"])
     audit_record(
         actor=actor,
         workspace=workspace,
@@ -511,14 +497,14 @@ def product_move(*, actor: Any, product: Product, position: int, product_line: P
     old_position = locked.position
     changed: dict[int, Product] = {}
     if target.pk != old_line.pk:
-        changed.update({p.pk: p for p in _renumber([p for p in source if p.pk != product.pk])})
+        changed.update({p.pk: p for p in renumber([p for p in source if p.pk != product.pk])})
         siblings = _active_products(target.pk)
         locked.product_line = target
         changed[locked.pk] = locked
     else:
         siblings = [p for p in source if p.pk != product.pk]
     siblings.insert(min(position, len(siblings)), locked)
-    changed.update({p.pk: p for p in _renumber(siblings)})
+    changed.update({p.pk: p for p in renumber(siblings)})
     Product.objects.bulk_update(list(changed.values()), ["position", "product_line"])
     product.product_line, product.position = target, locked.position
     changes: dict[str, list[Any]] = {}
@@ -613,7 +599,7 @@ def component_archive(*, actor: Any, component: Component) -> Component:
     old_position = component.position
     component.archived_at = timezone.now()
     component.save(update_fields=["archived_at", "updated_at"])
-    Component.objects.bulk_update(_renumber(_active_components(component.product_id)), ["position"])
+    Component.objects.bulk_update(renumber(_active_components(component.product_id)), ["position"])
     audit_record(
         actor=actor,
         workspace=workspace,
@@ -673,14 +659,14 @@ def component_move(*, actor: Any, component: Component, position: int, product: 
     old_position = locked.position
     changed: dict[int, Component] = {}
     if target.pk != old_product.pk:
-        changed.update({c.pk: c for c in _renumber([c for c in source if c.pk != component.pk])})
+        changed.update({c.pk: c for c in renumber([c for c in source if c.pk != component.pk])})
         siblings = _active_components(target.pk)
         locked.product = target
         changed[locked.pk] = locked
     else:
         siblings = [c for c in source if c.pk != component.pk]
     siblings.insert(min(position, len(siblings)), locked)
-    changed.update({c.pk: c for c in _renumber(siblings)})
+    changed.update({c.pk: c for c in renumber(siblings)})
     try:
         with transaction.atomic():
             Component.objects.bulk_update(list(changed.values()), ["position", "product"])

@@ -37,6 +37,7 @@ from headway.accounts.models import User
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import Conflict, HeadwayError, NotFound, ValidationFailed
+from headway.core.ordering import lock_workspace, renumber
 from headway.core.permissions import Action
 from headway.portfolio.models import Product, ProductLine
 from headway.strategy import progress as rule
@@ -135,11 +136,6 @@ def _created(values: dict[str, Any]) -> dict[str, list[Any]]:
 def _text(value: Any) -> Any:
     """Trimmed, with browser line endings (CRLF) made plain, so a re-saved form changes nothing."""
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-def _lock_workspace(workspace: Workspace) -> None:
-    """One writer at a time changes the shape of a workspace's cascade."""
-    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
 
 
 def _archived(obj: Any, what: str, doing: str = "changing") -> None:
@@ -371,15 +367,6 @@ def _active_children(workspace_id: int, parent_id: int | None) -> list[Objective
     return sorted(qs.order_by("pk"), key=lambda o: (o.position, o.pk))
 
 
-def _renumber(items: list[Objective]) -> list[Objective]:
-    changed = []
-    for index, item in enumerate(items):
-        if item.position != index:
-            item.position = index
-            changed.append(item)
-    return changed
-
-
 @transaction.atomic
 def objective_create(
     *,
@@ -417,7 +404,7 @@ def objective_create(
     _check_weight(weight)
     _clean(objective, exclude=["workspace", "parent", "owner", "product_line", "product", "position"])
     _check_objective(objective)
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     objective.position = len(_active_children(workspace.pk, parent.pk if parent else None))
     objective.save()
     audit_record(
@@ -494,7 +481,7 @@ def objective_move(
     if parent is not None and isinstance(parent, Objective) and parent.pk == objective.pk:
         raise _error("parent", "An objective cannot be its own parent.")
     parent = _resolve_parent(workspace, parent)
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     involved = {pk for pk in (objective.pk, objective.parent_id, parent.pk if parent else None) if pk is not None}
     locked = {o.pk: o for o in Objective.objects.select_for_update().filter(pk__in=involved).order_by("pk")}
     current = locked.get(objective.pk)
@@ -521,12 +508,12 @@ def objective_move(
     changed: dict[int, Objective] = {}
     if new_parent_id != old_parent_id:
         old_siblings = [o for o in _active_children(workspace.pk, old_parent_id) if o.pk != objective.pk]
-        changed.update({o.pk: o for o in _renumber(old_siblings)})
+        changed.update({o.pk: o for o in renumber(old_siblings)})
         current.parent_id = new_parent_id
         changed[current.pk] = current
     siblings = [o for o in _active_children(workspace.pk, new_parent_id) if o.pk != objective.pk]
     siblings.insert(len(siblings) if position is None else min(position, len(siblings)), current)
-    changed.update({o.pk: o for o in _renumber(siblings)})
+    changed.update({o.pk: o for o in renumber(siblings)})
     Objective.objects.bulk_update(list(changed.values()), ["parent", "position"])
     old_parent_title = str(objective.parent) if objective.parent_id else None
     objective.parent, objective.position = parent, current.position
@@ -548,7 +535,7 @@ def objective_archive(*, actor: Any, objective: Objective) -> Objective:
     permissions.require(actor, Action.STRATEGY_MANAGE, workspace, objective)
     if objective.archived_at is not None:
         return objective
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     children = list(Objective.objects.filter(parent=objective, archived_at__isnull=True).order_by("position", "pk")[:6])
     if children:
         listed = ", ".join(f"“{c.title}”" for c in children[:5]) + (", …" if len(children) > 5 else "")
@@ -560,7 +547,7 @@ def objective_archive(*, actor: Any, objective: Objective) -> Objective:
     old_position = objective.position
     objective.archived_at = timezone.now()
     objective.save(update_fields=["archived_at", "updated_at"])
-    Objective.objects.bulk_update(_renumber(_active_children(workspace.pk, objective.parent_id)), ["position"])
+    Objective.objects.bulk_update(renumber(_active_children(workspace.pk, objective.parent_id)), ["position"])
     audit_record(
         actor=actor,
         workspace=workspace,
@@ -578,7 +565,7 @@ def objective_restore(*, actor: Any, objective: Objective) -> Objective:
     permissions.require(actor, Action.STRATEGY_MANAGE, workspace, objective)
     if objective.archived_at is None:
         return objective
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     parent = objective.parent
     if parent is not None and parent.archived_at is not None:
         raise _error(

@@ -14,10 +14,10 @@ from django.db import transaction
 
 from headway.backlog.models import Feature, FeatureComment, FeatureDependency, FeatureLink, Requirement
 from headway.backlog.services._common import check_fields, clean, created, field_error, reverting, save, text
-from headway.backlog.services.workflow import _lock_workspace
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import Conflict, ValidationFailed
+from headway.core.ordering import lock_workspace, renumber
 from headway.core.permissions import Action
 
 REQUIREMENT_FIELDS = ["story", "acceptance_criteria", "done"]
@@ -103,12 +103,7 @@ def requirement_update(*, actor: Any, requirement: Requirement, **fields: Any) -
 
 
 def _renumber(feature: Feature, ordered: list[Requirement]) -> None:
-    changed = []
-    for index, item in enumerate(ordered):
-        if item.position != index:
-            item.position = index
-            changed.append(item)
-    Requirement.objects.bulk_update(changed, ["position"])
+    Requirement.objects.bulk_update(renumber(ordered), ["position"])
 
 
 @transaction.atomic
@@ -201,7 +196,7 @@ def dependency_add(*, actor: Any, blocker: Feature, blocked: Feature) -> Feature
             raise field_error(Conflict, name, f"{feature.ref} is archived. Restore it first.")
     # The graph is checked and changed by one writer at a time: two edges added at once could
     # otherwise close a cycle that neither sees.
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     if FeatureDependency.objects.filter(blocker=blocker, blocked=blocked).exists():
         raise field_error(Conflict, "blocker", f"{blocker.ref} already blocks {blocked.ref}.")
     path = _path_to(blocked.pk, blocker.pk, workspace.pk)

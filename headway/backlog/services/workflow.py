@@ -13,15 +13,11 @@ from headway.backlog.services._common import check_fields, clean, field_error, r
 from headway.core import permissions
 from headway.core.audit import audit_record, diff, snapshot
 from headway.core.errors import Conflict, HeadwayError, ValidationFailed
+from headway.core.ordering import lock_workspace
 from headway.core.permissions import Action
 from headway.workspaces.models import Workspace
 
 STATUS_FIELDS = ["name", "category", "is_default"]
-
-
-def _lock_workspace(workspace: Workspace) -> None:
-    """One writer at a time changes the workflow (and the dependency graph) of a workspace."""
-    list(Workspace.objects.select_for_update().filter(pk=workspace.pk).values_list("pk"))
 
 
 def _statuses(workspace: Workspace) -> list[WorkflowStatus]:
@@ -40,7 +36,7 @@ def workflow_ensure_defaults(*, actor: Any, workspace: Workspace) -> list[Workfl
         return statuses
     try:
         with transaction.atomic():
-            _lock_workspace(workspace)
+            lock_workspace(workspace)
             statuses = _statuses(workspace)  # someone may have created them while we waited
             if statuses:
                 return statuses
@@ -91,7 +87,7 @@ def workflow_status_create(
     if not isinstance(is_default, bool):
         raise field_error(ValidationFailed, "is_default", "Give true or false.")
     existing = workflow_ensure_defaults(actor=actor, workspace=workspace)
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     status = WorkflowStatus(
         workspace=workspace, name=text(name), category=category, position=len(existing), is_default=False
     )
@@ -130,7 +126,7 @@ def workflow_status_update(*, actor: Any, status: WorkflowStatus, **fields: Any)
             raise field_error(
                 ValidationFailed, "is_default", "Make another status the default instead; one status is always it."
             )
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     status.refresh_from_db(fields=[*STATUS_FIELDS, "position"])  # the default may have moved meanwhile
     before = snapshot(status, STATUS_FIELDS)
     with reverting(status, STATUS_FIELDS):
@@ -158,7 +154,7 @@ def workflow_status_move(*, actor: Any, status: WorkflowStatus, position: int) -
     permissions.require(actor, Action.WORKFLOW_MANAGE, workspace, status)
     if isinstance(position, bool) or not isinstance(position, int) or position < 0:
         raise field_error(ValidationFailed, "position", "Give a whole number of 0 or more (0 = first).")
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     statuses = _statuses(workspace)
     old = next((i for i, s in enumerate(statuses) if s.pk == status.pk), None)
     if old is None:
@@ -189,7 +185,7 @@ def workflow_status_delete(*, actor: Any, status: WorkflowStatus) -> None:
     been in (their history needs it), are kept: rename them or change their category instead."""
     workspace = status.workspace
     permissions.require(actor, Action.WORKFLOW_MANAGE, workspace, status)
-    _lock_workspace(workspace)
+    lock_workspace(workspace)
     if status.is_default:
         raise field_error(
             Conflict, "__all__", f"“{status}” is the default status. Make another status the default first."
