@@ -77,6 +77,14 @@ summary() {
 	printf '%-10s %8s   %s\n' total "$(elapsed "$RUN_START")" "$status"
 	rule
 	echo "Summary: $p passed, $f failed, $s skipped"
+	# The same totals as pytest's own closing line, last, so tools that read a run's result find them.
+	local parts=()
+	((f > 0)) && parts+=("$f failed")
+	parts+=("$p passed")
+	((s > 0)) && parts+=("$s skipped")
+	local joined
+	joined=$(IFS=,; echo "${parts[*]}")
+	echo "======================== ${joined//,/, } in $(elapsed "$RUN_START")s ========================"
 }
 
 # --- clean-up: always, also on failure and Ctrl+C -----------------------------------------
