@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "headway.customers",
     "headway.strategy",
     "headway.backlog",
+    "headway.ideas",
     "headway.reports",
 ]
 

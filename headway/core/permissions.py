@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from headway.core.errors import NotFound, PermissionDenied
+from headway.ideas.models import Approval, Idea, Portal, PortalAccount, Visibility
 from headway.workspaces.models import Membership, Role, Workspace
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ class Action(StrEnum):
     BACKLOG_VIEW = "backlog.view"
     FEATURE_EDIT = "feature.edit"  # features of a product: leaders, or the PM who owns the product
     WORKFLOW_MANAGE = "workflow.manage"  # the workspace's feature statuses
+    IDEA_VIEW = "idea.view"  # every idea of every portal, with internal comments and who was told what
+    IDEA_SUBMIT = "idea.submit"  # submit and vote on behalf of a customer (after a sales or support call)
+    IDEA_MANAGE = "idea.manage"  # status, approval, merge, edit any idea, link ideas to features
+    PORTAL_MANAGE = "portal.manage"  # portals, idea statuses and categories, demand weights
 
 
 _READ = {
@@ -55,10 +60,23 @@ _READ = {
     Action.CUSTOMER_VIEW,
     Action.STRATEGY_VIEW,
     Action.BACKLOG_VIEW,
+    Action.IDEA_VIEW,
 }
-_CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD, Action.COMMENT_DELETE}
-_PM = _CONTRIBUTE | {Action.CUSTOMER_MANAGE, Action.PRODUCT_EDIT, Action.FEATURE_EDIT, Action.OBJECTIVE_CHECK_IN}
-_LEADER = _PM | {Action.PORTFOLIO_MANAGE, Action.MEMBER_MANAGE, Action.STRATEGY_MANAGE, Action.WORKFLOW_MANAGE}
+_CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD, Action.COMMENT_DELETE, Action.IDEA_SUBMIT}
+_PM = _CONTRIBUTE | {
+    Action.CUSTOMER_MANAGE,
+    Action.PRODUCT_EDIT,
+    Action.FEATURE_EDIT,
+    Action.OBJECTIVE_CHECK_IN,
+    Action.IDEA_MANAGE,
+}
+_LEADER = _PM | {
+    Action.PORTFOLIO_MANAGE,
+    Action.MEMBER_MANAGE,
+    Action.STRATEGY_MANAGE,
+    Action.WORKFLOW_MANAGE,
+    Action.PORTAL_MANAGE,
+}
 _ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
 
 CAPABILITIES: dict[str, frozenset[Action]] = {
@@ -86,6 +104,9 @@ _DESCRIPTIONS = {
     Action.OBJECTIVE_CHECK_IN: "check in on this objective",
     Action.FEATURE_EDIT: "edit features of this product",
     Action.WORKFLOW_MANAGE: "change the workflow",
+    Action.IDEA_SUBMIT: "submit or vote for ideas on a customer's behalf",
+    Action.IDEA_MANAGE: "manage ideas",
+    Action.PORTAL_MANAGE: "manage portals",
 }
 
 # Actions a PM holds only over what they own: the object's owner (or its product's owner) decides.
@@ -191,3 +212,88 @@ def get_or_404(queryset: QuerySet, **lookup: Any) -> Any:
     if obj is None:
         raise NotFound(f"No {queryset.model._meta.verbose_name} matches that id in this workspace.")
     return obj
+
+
+# --- portals: people outside the workspace -------------------------------------------------------
+
+
+class PortalAccess(StrEnum):
+    """What a person may do in one portal. Staff are the workspace's members."""
+
+    NONE = "none"  # the portal does not exist for them (404, or the sign-in page)
+    READ = "read"  # reads ideas and public comments; must sign in (or verify) to take part
+    PARTICIPATE = "participate"  # submits, votes, comments, follows
+    STAFF = "staff"  # a workspace member: everything the portal shows, plus internal notes
+
+
+def portal_email_allowed(portal: Portal, email: str) -> bool:
+    """May this address join a private portal: invited, or at one of its allowed domains?"""
+    email = (email or "").strip().lower()
+    domain = email.rpartition("@")[2]
+    if domain and domain in portal.domains:
+        return True
+    return portal.invitations.filter(email__iexact=email).exists()
+
+
+def portal_access(user: Any, portal: Portal, account: PortalAccount | None = None) -> PortalAccess:
+    """The one answer to "what may this person do here?" for every portal page and service.
+
+    ``account`` is the user's PortalAccount of this portal when the caller has it loaded.
+    """
+    if portal.archived_at is not None:
+        return PortalAccess.NONE
+    signed_in = bool(getattr(user, "is_authenticated", False) and user.is_active)
+    if signed_in and is_member(user, portal.workspace_id):
+        return PortalAccess.STAFF
+    if portal.visibility == Visibility.INTERNAL:
+        return PortalAccess.NONE
+    if signed_in and account is None:
+        account = PortalAccount.objects.filter(portal=portal, user_id=user.pk).first()
+    verified = account is not None and account.email_verified_at is not None and account.blocked_at is None
+    if portal.visibility == Visibility.PUBLIC:
+        return PortalAccess.PARTICIPATE if verified else PortalAccess.READ
+    if portal.visibility == Visibility.PRIVATE and verified and not portal_email_allowed(portal, user.email):
+        return PortalAccess.NONE  # the invitation was withdrawn or the domain removed
+    return PortalAccess.PARTICIPATE if verified else PortalAccess.NONE
+
+
+def require_portal(
+    user: Any, portal: Portal, needed: PortalAccess, account: PortalAccount | None = None
+) -> PortalAccess:
+    """Raise unless the person has at least ``needed`` in the portal; returns what they have."""
+    order = [PortalAccess.NONE, PortalAccess.READ, PortalAccess.PARTICIPATE, PortalAccess.STAFF]
+    access = portal_access(user, portal, account)
+    if access == PortalAccess.NONE:
+        raise NotFound("No such portal, or it is not open to you.")
+    if order.index(access) < order.index(needed):
+        if needed == PortalAccess.STAFF:
+            raise PermissionDenied("Only the team behind this portal may do that.")
+        raise PermissionDenied("Sign in (and confirm your email address) to take part.")
+    return access
+
+
+def portal_ideas(queryset: QuerySet, user: Any, portal: Portal, access: PortalAccess) -> QuerySet:
+    """The portal's ideas this person may see: staff everything; others approved ideas (and their
+    own waiting ones); in a submit-only portal, only their own."""
+    from django.db.models import Q
+
+    queryset = queryset.filter(portal=portal, deleted_at__isnull=True)
+    if access == PortalAccess.STAFF:
+        return queryset
+    if access == PortalAccess.NONE:
+        return queryset.none()
+    own = Q(submitter_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
+    if portal.visibility == Visibility.SUBMIT_ONLY:
+        return queryset.filter(own)
+    return queryset.filter(Q(approval=Approval.APPROVED) | own)
+
+
+def portal_can_see_idea(user: Any, idea: Idea, access: PortalAccess) -> bool:
+    if idea.deleted_at is not None or access == PortalAccess.NONE:
+        return False
+    if access == PortalAccess.STAFF:
+        return True
+    own = getattr(user, "is_authenticated", False) and idea.submitter_id == user.pk
+    if idea.portal.visibility == Visibility.SUBMIT_ONLY:
+        return bool(own)
+    return idea.approval == Approval.APPROVED or bool(own)

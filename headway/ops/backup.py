@@ -76,11 +76,28 @@ BACKUP_MODELS = [
     "backlog.FeatureComment",
     "backlog.FeatureLink",
     "backlog.SavedView",
+    "ideas.Portal",
+    "ideas.PortalProduct",
+    "ideas.PortalInvitation",
+    "ideas.PortalAccount",
+    "ideas.IdeaStatus",
+    "ideas.IdeaCategory",
+    "ideas.DemandSettings",
+    "ideas.Idea",
+    "ideas.Vote",
+    "ideas.IdeaComment",
+    "ideas.Subscription",
+    "ideas.EmailPreference",
+    "ideas.IdeaEvent",
+    "ideas.Notification",
+    "ideas.Merge",
+    "ideas.FeatureStatusMapping",
     "core.AuditEvent",
 ]
 NOT_BACKED_UP = {
     "accounts.LoginFailure": "failed sign-ins only matter inside the lock-out window of a few minutes",
     "accounts.PasswordResetRequest": "reset requests are only counted for an hour to limit reset mails",
+    "ideas.RateEvent": "flood-limit counts only matter inside their window of minutes to an hour",
 }
 
 

@@ -25,6 +25,10 @@ EXPECTED = {
     Action.OBJECTIVE_CHECK_IN: {"admin", "leader", "pm"},
     Action.STRATEGY_MANAGE: {"admin", "leader"},
     Action.WORKFLOW_MANAGE: {"admin", "leader"},
+    Action.IDEA_VIEW: {"admin", "leader", "pm", "contributor", "viewer"},
+    Action.IDEA_SUBMIT: {"admin", "leader", "pm", "contributor"},
+    Action.IDEA_MANAGE: {"admin", "leader", "pm"},
+    Action.PORTAL_MANAGE: {"admin", "leader"},
     Action.WORKSPACE_MANAGE: {"admin"},
     Action.AUDIT_VIEW_WORKSPACE: {"admin"},
 }
