@@ -252,6 +252,10 @@ def _record_status(feature: Feature, old: WorkflowStatus | None, actor: Any) -> 
         actor=actor if getattr(actor, "pk", None) else None,
         changed_at=timezone.now(),
     )
+    if old is not None and old.pk != feature.status_id:
+        from headway.ideas.services.features import ideas_follow_feature  # local: ideas imports backlog
+
+        ideas_follow_feature(actor=actor, feature=feature)  # linked ideas follow (and people hear of it)
 
 
 @transaction.atomic
@@ -693,6 +697,10 @@ def feature_bulk_update(
     if changed:
         Feature.objects.bulk_update(changed, [*new_values, "updated_at"], batch_size=500)
     FeatureStatusChange.objects.bulk_create(history)
+    if history:
+        from headway.ideas.services.features import ideas_follow_features  # local: ideas imports backlog
+
+        ideas_follow_features(actor=actor, features=[change.feature for change in history])
     FeatureTag.objects.bulk_create(links)
     if remove:
         FeatureTag.objects.filter(feature_id__in=ids, tag__in=remove).delete()
