@@ -58,6 +58,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Run once a day (cron or a systemd timer): each address gets one email with its waiting updates."""
+    _setup_django()
+    from headway.ideas.notify import digest_send
+
+    sent = digest_send()
+    print(f"Sent {sent} daily digest email{'' if sent == 1 else 's'}.")
+    return 0
+
+
 def _progress[T](items: Iterable[T], label: str, total: int) -> Iterable[T]:
     """A progress bar on a terminal; silent when output goes to a file or a pipe."""
     from tqdm import tqdm
@@ -242,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run background tasks (mail, recomputation)")
     worker.add_argument("--batch", action="store_true", help="drain the queue once and exit")
     worker.set_defaults(func=cmd_worker)
+
+    digest = sub.add_parser(
+        "digest",
+        help="email the daily digest of idea updates (run it once a day from cron or a systemd timer)",
+    )
+    digest.set_defaults(func=cmd_digest)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)
