@@ -36,6 +36,7 @@ from headway.core import permissions
 from headway.core.errors import HeadwayError, NotFound, ValidationFailed
 from headway.core.htmx import render_page
 from headway.core.permissions import Action
+from headway.ideas.selectors import feature_ideas
 from headway.portfolio.models import Component, Product
 from headway.strategy.models import Initiative, Objective
 from headway.workspaces.selectors import audit_for_object
@@ -397,6 +398,7 @@ def _detail_context(request: HttpRequest, feature: Feature, **extra: Any) -> dic
         "requirements_done": sum(1 for r in requirements if r.done),
         "effort_unit": EffortUnit(selectors.backlog_settings_of(actor=user, workspace=workspace).effort_unit).label,
         "history": audit_for_object(actor=user, workspace=workspace, target=feature)[:HISTORY_LIMIT],
+        "feature_ideas": feature_ideas(user=user, feature=feature),
         "requirement_form": extra.pop("requirement_form", None) or RequirementForm(),
         "dependency_form": extra.pop("dependency_form", None) or DependencyForm(),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),

@@ -16,7 +16,7 @@ AREAS: list[tuple[str, str, str | None, str]] = [
     ("portfolio", "Portfolio", "portfolio:tree", "layers"),
     ("strategy", "Strategy", "strategy:overview", "target"),
     ("backlog", "Backlog", "backlog:list", "list"),
-    ("ideas", "Ideas portal", None, "bulb"),
+    ("ideas", "Ideas portal", "ideas:list", "bulb"),
     ("insights", "Insights", None, "inbox"),
     ("prioritization", "Prioritization", None, "sliders"),
     ("roadmaps", "Roadmaps", None, "map"),

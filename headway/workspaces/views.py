@@ -57,7 +57,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 # What each area still to come will do, so the "coming" page says more than "not yet".
 COMING_DESCRIPTIONS = {
-    "ideas": "A portal where customers and colleagues submit ideas, vote and follow their status.",
     "insights": "Feedback from every channel, with highlights linked as evidence and grouped into themes.",
     "prioritization": "Scoring models (RICE, ICE, WSJF, weighted), demand and a capacity planner.",
     "roadmaps": "Releases and milestones, roadmap views to share, and forecasts.",
