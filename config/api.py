@@ -48,7 +48,7 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        loc = [str(p) for i, p in enumerate(err.get("loc", ())) if i or p not in ("body", "query", "path", "payload")]
         # ninja nests the body under the parameter name; keep the field path a client knows (an
         # error about the body as a whole belongs to no field).
         if loc and loc[0] in ("data", "payload", "filters"):
@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from headway.accounts.api import router as accounts_router
     from headway.backlog.api import router as backlog_router
     from headway.customers.api import router as customers_router
+    from headway.ideas.api import router as ideas_router
     from headway.portfolio.api import router as portfolio_router
     from headway.reports.api import router as reports_router
     from headway.strategy.api import router as strategy_router
@@ -84,6 +85,7 @@ def _register_routers() -> None:
     api.add_router("/", customers_router)
     api.add_router("/", strategy_router)
     api.add_router("/", backlog_router)
+    api.add_router("/", ideas_router)
     api.add_router("/", reports_router)
 
 

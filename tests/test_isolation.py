@@ -54,6 +54,18 @@ def _world(actor, workspace, tag: str) -> dict:
     comment = backlog.comment_add(actor=actor, feature=feature, body=f"{tag} comment")
     link = backlog.link_add(actor=actor, feature=feature, url=f"https://{tag}.example/spec")
     saved_view = backlog.saved_view_create(actor=actor, workspace=workspace, name=f"{tag} view", filters={})
+    from headway.ideas import services as ideas
+    from headway.ideas.models import IdeaStatus
+
+    portal = ideas.portal_create(
+        actor=actor, workspace=workspace, name=f"{tag} portal", slug=f"{tag}-portal", products=[product]
+    )
+    idea_category = ideas.idea_category_create(actor=actor, workspace=workspace, name=f"{tag} category")
+    idea = ideas.idea_create(actor=actor, portal=portal, title=f"{tag} idea", category=idea_category)
+    ideas.vote_proxy(actor=actor, idea=idea, company=company, contact=contact)
+    ideas.comment_add(actor=actor, idea=idea, body=f"{tag} internal note", internal=True)
+    ideas.idea_link_feature(actor=actor, idea=idea, feature=feature)
+    (portal_invitation,) = ideas.portal_invite(actor=actor, portal=portal, emails=[f"guest@{tag}.example"])
     return {
         "workspace": workspace,
         "admin": actor,
@@ -75,6 +87,11 @@ def _world(actor, workspace, tag: str) -> dict:
         "link": link,
         "saved_view": saved_view,
         "status": feature.status,
+        "portal": portal,
+        "portal_invitation": portal_invitation,
+        "idea_category": idea_category,
+        "idea_status": IdeaStatus.objects.filter(workspace=workspace).order_by("position").last(),
+        "idea": idea,
     }
 
 
@@ -142,6 +159,12 @@ def _fill(route: str, world: dict) -> str:
         ("backlog/links/", world["link"].pk),
         ("backlog/views/", world["saved_view"].pk),
         ("backlog/settings/statuses/", world["status"].pk),
+        ("ideas/settings/portals/", world["portal"].pk),
+        ("ideas/settings/invitations/", world["portal_invitation"].pk),
+        ("ideas/settings/statuses/", world["idea_status"].pk),
+        ("ideas/settings/categories/", world["idea_category"].pk),
+        ("ideas/features/", world["feature"].pk),
+        ("ideas/", world["idea"].pk),
     ]
     pk = next((value for prefix, value in by_prefix if route.startswith("w/<slug:ws>/" + prefix)), 1)
 
@@ -246,6 +269,13 @@ ID_OBJECTS = {
     "link_id": "link",
     "status_id": "status",
     "view_id": "saved_view",
+    "portal_id": "portal",
+    "product_ids": "product",
+    "idea_id": "idea",
+    "target_id": "idea",
+    "category_id": "idea_category",
+    "on_behalf_contact_id": "contact",
+    "on_behalf_company_id": "company",
 }
 
 
@@ -275,6 +305,8 @@ def _example(schema: dict, prop: dict, name: str, world: dict):
         return "iso@example.com"
     if name == "key":
         return "ISO"
+    if name == "slug":
+        return "isolation"
     if name == "currency":
         return "EUR"
     return "Isolation"
@@ -309,6 +341,11 @@ def _operations(schema: dict, *, with_id: bool) -> list[tuple[str, str, dict]]:
     return ops
 
 
+def _api_url(path: str, world: dict) -> str:
+    """The path with every id in it (``/ideas/{idea_id}/votes/proxy/{company_id}``) taken from ``world``."""
+    return re.sub(r"{(\w+)}", lambda match: str(world[ID_OBJECTS[match.group(1)]].pk), path)
+
+
 def _call(client: Client, method: str, url: str, body, **headers):
     if body is None:
         return getattr(client, method)(url, **headers)
@@ -322,8 +359,7 @@ def test_every_api_operation_on_a_globex_id_is_404_for_an_acme_token(api_client,
     client = api_client(admin)
     before = _rows_of(globex["workspace"])
     for method, path, operation in operations:
-        param = re.search(r"{(\w+)}", path).group(1)
-        url = path.replace("{" + param + "}", str(globex[ID_OBJECTS[param]].pk))
+        url = _api_url(path, globex)
         body = _body(schema, operation, acme)
         for headers in ({}, {"HTTP_X_HEADWAY_WORKSPACE": "globex"}):
             response = _call(client, method, url, body, **headers)
@@ -347,8 +383,7 @@ def test_acme_writes_cannot_point_at_globex_objects(api_client, acme, globex, ad
         body = _body(schema, operation, globex, everything=True)
         if not body or not any(name in ID_OBJECTS or name == "owner_id" for name in body):
             continue
-        param = re.search(r"{(\w+)}", path)
-        url = path.replace("{" + param.group(1) + "}", str(acme[ID_OBJECTS[param.group(1)]].pk)) if param else path
+        url = _api_url(path, acme)
         response = _call(client, method, url, body)
         tried += 1
         assert response.status_code in (404, 422), (method, url, body, response.content)
@@ -419,8 +454,7 @@ def test_session_with_a_foreign_workspace_header_is_404_for_every_operation(clie
     before = _rows_of(acme["workspace"])
     operations = _operations(schema, with_id=False) + _operations(schema, with_id=True)
     for method, path, operation in operations:
-        param = re.search(r"{(\w+)}", path)
-        url = path.replace("{" + param.group(1) + "}", str(acme[ID_OBJECTS[param.group(1)]].pk)) if param else path
+        url = _api_url(path, acme)
         body = _body(schema, operation, acme)
         for slug in ("acme", "no-such-workspace"):
             response = _call(client, method, url, body, HTTP_X_HEADWAY_WORKSPACE=slug)
