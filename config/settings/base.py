@@ -203,6 +203,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- request limits -------------------------------------------------------------------------
 HEADWAY_MAX_BODY_BYTES = 1024 * 1024
+# Anonymous readers of a portal's idea list share one rendering for this many seconds (0: off).
+HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS = int(os.environ.get("HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # CSV uploads; API bodies are capped at 1 MB by middleware
 HEADWAY_MAX_IMPORT_BYTES = 5 * 1024 * 1024
 HEADWAY_MAX_IMPORT_ROWS = int(os.environ.get("HEADWAY_MAX_IMPORT_ROWS", "10000"))

@@ -8,3 +8,5 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for speed
+# Tests read the portal right after writing to it; test_portal_views.py turns the cache on for its own test.
+HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS = 0

@@ -74,6 +74,29 @@ def test_home_lists_ideas_with_votes_status_and_comment_count(client, portal, an
     assert "--portal-accent: #4f46e5" in page
 
 
+def test_anonymous_readers_share_one_rendering_for_a_few_seconds_and_signed_in_people_never_do(
+    client, portal, ann, bob, settings, django_assert_num_queries
+):
+    from django.test import Client
+
+    settings.HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS = 10
+    idea = f.idea(ann, portal, title="Export reports to CSV")
+    first = client.get(url(portal, "home") + "?sort=newest")
+    assert '<span class="pt-vote-count">1</span>' in html(first)
+    services.vote_cast(actor=bob, idea=idea, importance="critical")
+    with django_assert_num_queries(1):  # the cache lookup, nothing else
+        again = Client().get(url(portal, "home") + "?sort=newest")
+    assert again.content == first.content  # still the cached page, for up to 10 s
+    other_url = client.get(url(portal, "home") + "?sort=votes")
+    assert '<span class="pt-vote-count">2</span>' in html(other_url)  # another URL, another rendering
+    client.force_login(bob)
+    signed_in = client.get(url(portal, "home") + "?sort=newest")
+    assert '<span class="pt-vote-count">2</span>' in html(signed_in)
+    with_message = Client()
+    with_message.cookies["messages"] = "x"
+    assert '<span class="pt-vote-count">2</span>' in html(with_message.get(url(portal, "home") + "?sort=newest"))
+
+
 def test_home_intro_is_sanitised(client, portal, admin):
     services.portal_update(actor=admin, portal=portal, intro="Hi <script>alert(1)</script> [x](javascript:alert(1))")
     page = html(client.get(url(portal, "home")))
