@@ -320,9 +320,15 @@ def _delete_demo(workspace: Workspace) -> None:
 
     if not workspace.is_demo:
         raise Conflict(f"The workspace with slug {DEMO_SLUG!r} is not the demo workspace; it is left untouched.")
+    from headway.ideas.models import PortalAccount
+
+    # The customers who signed in to the demo's portals, as they were before the data goes.
+    portal_people = list(PortalAccount.objects.filter(workspace=workspace).values_list("user_id", flat=True))
     workspace_delete_data(workspace)
-    # Demo people go too, unless someone made them a member of a real workspace in the meantime.
+    # Demo people go too, unless someone made them a member of a real workspace in the meantime
+    # (or, for portal people, they have an account in another workspace's portal).
     User.objects.filter(email__in=[u.email for u in DEMO_USERS], memberships__isnull=True).delete()
+    User.objects.filter(pk__in=portal_people, memberships__isnull=True, portal_accounts__isnull=True).delete()
 
 
 def _demo_users(progress: Progress) -> dict[str, User]:
@@ -348,6 +354,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
     Without ``reset`` an existing demo workspace is left as it is and returned with ``created=False``.
     """
     from headway.customers.services import company_create, contact_create
+    from headway.ops.demo_ideas import build_ideas
     from headway.ops.demo_plan import build_strategy_and_backlog
     from headway.ops.people import membership_ensure
     from headway.portfolio.services import component_create, product_create, product_line_create
@@ -402,6 +409,10 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
 
     build_strategy_and_backlog(
         workspace=workspace, users=users, products=products, lines=lines, rng=rng, today=timezone.localdate(),
+        progress=progress,
+    )  # fmt: skip
+    build_ideas(
+        workspace=workspace, users=users, products=products, rng=rng, password_hash=make_password(DEMO_PASSWORD),
         progress=progress,
     )  # fmt: skip
     return DemoResult(workspace=workspace, created=True, users=DEMO_USERS, replaced=existing is not None)

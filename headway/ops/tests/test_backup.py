@@ -11,6 +11,7 @@ from headway.accounts.models import ApiToken, LoginFailure, User
 from headway.cli import main
 from headway.core.models import AuditEvent
 from headway.customers.models import Company, Contact, ImportBatch
+from headway.ideas.models import PortalAccount
 from headway.ops.backup import (
     BACKUP_MODELS,
     NOT_BACKED_UP,
@@ -87,7 +88,7 @@ def test_archived_models_come_after_the_tables_they_require_and_can_be_scoped_to
 def test_round_trip_reproduces_every_row_exactly(rich, tmp_path):
     before = table_rows()
     assert {label: len(rows) for label, rows in before.items()} == {
-        "accounts.User": 7,
+        "accounts.User": 7 + 19,  # the demo team, an outsider and the portal people
         "workspaces.Workspace": 3,
         "workspaces.Membership": 7,
         "workspaces.Invitation": 1,
@@ -119,6 +120,23 @@ def test_round_trip_reproduces_every_row_exactly(rich, tmp_path):
         "backlog.FeatureComment": 0,
         "backlog.FeatureLink": 0,
         "backlog.SavedView": 0,
+        # The demo's ideas portal (headway/ops/demo_ideas.py): 3 portals, 33 ideas from 19 portal people.
+        "ideas.Portal": 3,
+        "ideas.PortalProduct": 10,
+        "ideas.PortalInvitation": 0,
+        "ideas.PortalAccount": 19,
+        "ideas.IdeaStatus": 7,
+        "ideas.IdeaCategory": 5,
+        "ideas.DemandSettings": 1,
+        "ideas.Idea": 33,
+        "ideas.Vote": 342,
+        "ideas.IdeaComment": 58,
+        "ideas.Subscription": 352,
+        "ideas.EmailPreference": 0,
+        "ideas.IdeaEvent": 417,
+        "ideas.Notification": 305,
+        "ideas.Merge": 1,
+        "ideas.FeatureStatusMapping": 0,
         "core.AuditEvent": len(before["core.AuditEvent"]),
     }
     path = backup_to_file(tmp_path / "all.json.gz")["counts"] and tmp_path / "all.json.gz"
@@ -173,9 +191,11 @@ def test_one_workspace_archive_holds_only_that_workspace_and_its_people(rich, tm
     assert archive["scope"] == "workspace"
     assert archive["workspaces"] == ["demo"]
     emails = sorted(r["email"] for r in archive["data"]["accounts.User"])
+    portal_people = PortalAccount.objects.filter(workspace=demo_ws).values_list("user__email", flat=True)
+    assert len(portal_people) == 19
     assert emails == sorted(
         ["admin@demo.headway.local", "leader@demo.headway.local", "pm@demo.headway.local", "pm2@demo.headway.local",
-         "contributor@demo.headway.local", "viewer@demo.headway.local"]
+         "contributor@demo.headway.local", "viewer@demo.headway.local", *portal_people]
     )  # fmt: skip
     assert archive["counts"]["customers.Company"] == 40
 
@@ -214,11 +234,13 @@ def test_restore_refuses_a_database_that_is_not_empty(demo):
     with pytest.raises(ArchiveError) as exc:
         restore_from_archive(archive)
     assert exc.value.message == (
-        "The database is not empty (6 users, 1 workspace, 6 memberships, 3 product lines, 8 products, "
+        "The database is not empty (25 users, 1 workspace, 6 memberships, 3 product lines, 8 products, "
         "26 components, 40 companies, 114 contacts, 6 visions, 6 vision versions, 20 objectives, 24 key results, "
         "61 check-ins, 9 initiatives, 9 initiative objectives, 11 initiative products, 7 workflow statuses, 21 tags, "
         "148 features, 116 feature objectives, 149 feature tags, 148 feature status changes, 15 requirements, "
-        "10 feature dependencies, 599 audit events). Restore keeps every primary key, so it "
+        "10 feature dependencies, 3 portals, 10 portal products, 19 portal accounts, 7 idea statuses, "
+        "5 idea categories, 1 demand settings, 33 ideas, 342 votes, 58 idea comments, 352 subscriptions, "
+        "417 idea events, 305 notifications, 1 merge, 634 audit events). Restore keeps every primary key, so it "
         "needs an empty database: point HEADWAY_VAR_DIR or DATABASE_URL at a new one, then restore (the tables "
         "are created automatically)."
     )
@@ -245,8 +267,8 @@ def test_restore_refuses_another_format_version(demo):
         (lambda a: a.pop("counts"), "The backup is damaged: 'data' or 'counts' is missing."),
         (lambda a: a["counts"].update({"customers.Company": 39}), "The backup is damaged: customers.Company should "
          "have 39 rows, it has 40."),
-        (lambda a: a["data"].update({"ideas.Idea": []}), "The backup holds tables this Headway does not know: "
-         "ideas.Idea."),
+        (lambda a: a["data"].update({"insights.Note": []}), "The backup holds tables this Headway does not know: "
+         "insights.Note."),
         (lambda a: a["data"]["customers.Company"][2].update(mood="sunny"), "customers.Company row 3 has fields this "
          "Headway does not know (mood); the backup was made by a newer release."),
         (lambda a: a["migrations"]["customers"].append("0099_future"), "The backup was made with database "
@@ -293,14 +315,14 @@ def test_cli_backup_and_restore(rich, tmp_path, capsys):
     path = tmp_path / "demo.json.gz"
     assert main(["backup", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"Backed up all workspaces to {path}: 7 users, 3 workspaces, 7 memberships, 1 invitation, ")
+    assert out.startswith(f"Backed up all workspaces to {path}: 26 users, 3 workspaces, 7 memberships, 1 invitation, ")
     assert main(["restore", str(path)]) == 1
-    assert capsys.readouterr().err.startswith("headway restore: The database is not empty (7 users, 3 workspaces,")
+    assert capsys.readouterr().err.startswith("headway restore: The database is not empty (26 users, 3 workspaces,")
 
     wipe()
     assert main(["restore", str(path)]) == 0
     assert capsys.readouterr().out.startswith(
-        f"Restored {path} (workspaces: acme, demo, globex): 7 users, 3 workspaces, "
+        f"Restored {path} (workspaces: acme, demo, globex): 26 users, 3 workspaces, "
     )
     assert table_rows() == before
 
@@ -326,6 +348,7 @@ def test_model_fields_survive_the_json_encoding():
         models.BigIntegerField, models.IntegerField, models.EmailField, models.SlugField,
         models.GenericIPAddressField,
         models.DateField,  # objectives' and check-ins' dates: the demo round trip restores them exactly
+        models.FloatField,  # ideas' trending rank: JSON writes floats by repr, which reads back the same float
     )  # fmt: skip
     for label in BACKUP_MODELS:
         for field in apps.get_model(label)._meta.concrete_fields:

@@ -12,6 +12,7 @@ from headway.core.errors import Conflict
 from headway.core.models import AuditEvent
 from headway.customers.models import Company, Contact
 from headway.ops.demo import DEMO_PASSWORD, demo_create
+from headway.ops.demo_ideas import PORTAL_PEOPLE
 from headway.portfolio.models import Component, Product, ProductLine
 from headway.reports.alignment import quarter_of
 from headway.reports.selectors import alignment_report
@@ -154,7 +155,7 @@ def test_demo_creates_the_exact_portfolio_customers_and_people(demo):
     for user in User.objects.filter(email__in=DEMO_EMAILS):
         assert user.check_password(DEMO_PASSWORD)
         assert user.last_workspace_id == ws.pk
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + PORTAL_PEOPLE + 1  # the team, customers on the portal, a partner
 
 
 def test_demo_is_written_through_the_services_with_an_audit_trail(demo):
@@ -257,7 +258,7 @@ def test_demo_again_without_reset_changes_nothing(demo):
     assert again.workspace.pk == demo.workspace.pk
     assert content(again.workspace) == before
     assert Workspace.objects.count() == 1
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + PORTAL_PEOPLE + 1  # the team, customers on the portal, a partner
 
 
 def test_reset_recreates_the_same_content(demo):
@@ -272,7 +273,7 @@ def test_reset_recreates_the_same_content(demo):
     assert Workspace.objects.count() == 1
     assert Company.objects.count() == 40
     assert Product.objects.count() == 8
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + PORTAL_PEOPLE + 1  # the team, customers on the portal, a partner
     assert set(User.objects.values_list("pk", flat=True)).isdisjoint(old_user_ids)
 
 
@@ -287,7 +288,7 @@ def test_reset_keeps_a_demo_user_who_joined_a_real_workspace(demo, workspace):
     assert kept.check_password("her-own-password-1")
     pm_id = pm.pk
     assert Membership.objects.filter(user_id=pm_id).count() == 2
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + PORTAL_PEOPLE + 1  # the team, customers on the portal, a partner
 
 
 def test_a_real_workspace_called_demo_is_never_touched(db):
