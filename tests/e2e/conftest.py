@@ -6,6 +6,8 @@ import tempfile
 
 import pytest
 
+from tests.mail.conftest import smtp_mail, smtp_server  # noqa: F401 (a real SMTP server for the portal's mail)
+
 CHROMIUM = os.environ.get("HEADWAY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
