@@ -530,28 +530,45 @@ def run_database(kind: str, args: argparse.Namespace, run_module) -> dict:
         print(f"[{kind}] building {args.ideas:,} ideas and {args.votes:,} votes…", flush=True)
         built = child("build", env, str(args.ideas), str(args.votes))
         print(f"[{kind}] built in {built['seconds']} s; selector, suggestions…", flush=True)
-        selector = child("selector", env, str(args.requests))
+        # The whole-page timing in this child must render each time, not read the anonymous microcache.
+        selector = child("selector", {**env, "HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS": "0"}, str(args.requests))
         similar = child("similar", env, "200")
+        # Anonymous readers with no cookies share one rendering for 10 s (the portal's microcache);
+        # a cookie (any but csrftoken) turns it off, so the same URLs with one show the full cost.
+        fresh = "Cookie: hw_bench=1"
         pages = [
-            ("GET /healthz (baseline)", "/healthz", r'"ok"'),
-            ("GET /p/<slug>/?sort=votes", f"/p/{PORTAL}/?sort=votes", r"idea"),
-            ("GET /p/<slug>/?sort=trending", f"/p/{PORTAL}/?sort=trending", r"idea"),
-            ("GET /p/<slug>/?sort=newest", f"/p/{PORTAL}/?sort=newest", r"idea"),
-            ("GET /p/<slug>/?sort=votes&page=1000", f"/p/{PORTAL}/?sort=votes&page=1000", r"idea"),
+            ("GET /healthz (baseline)", "/healthz", r'"ok"', None),
+            ("GET /p/<slug>/?sort=votes (anonymous, shared rendering)", f"/p/{PORTAL}/?sort=votes", r"idea", None),
+            (
+                "GET /p/<slug>/?sort=trending (anonymous, shared rendering)",
+                f"/p/{PORTAL}/?sort=trending",
+                r"idea",
+                None,
+            ),
+            ("GET /p/<slug>/?sort=newest (anonymous, shared rendering)", f"/p/{PORTAL}/?sort=newest", r"idea", None),
+            ("GET /p/<slug>/?sort=votes (rendered each time)", f"/p/{PORTAL}/?sort=votes", r"idea", fresh),
+            ("GET /p/<slug>/?sort=trending (rendered each time)", f"/p/{PORTAL}/?sort=trending", r"idea", fresh),
+            ("GET /p/<slug>/?sort=newest (rendered each time)", f"/p/{PORTAL}/?sort=newest", r"idea", fresh),
+            (
+                "GET /p/<slug>/?sort=votes&page=1000 (rendered each time)",
+                f"/p/{PORTAL}/?sort=votes&page=1000",
+                r"idea",
+                fresh,
+            ),
         ]
         per_round = max(2, round(args.duration / args.rounds))
         with run_module.granian(env, args.workers) as url:
-            for _name, path, expect in pages:
-                run_module.check_endpoint(url + path, None, expect)
-                run_module.warm_up(url + path, None, connections=args.connections, threads=args.threads)
+            for _name, path, expect, header in pages:
+                run_module.check_endpoint(url + path, header, expect)
+                run_module.warm_up(url + path, header, connections=args.connections, threads=args.threads)
                 settle(url)
             rounds: dict[str, list[dict]] = {name: [] for name, *_ in pages}
             for r in range(args.rounds):
-                for name, path, _ in pages:
+                for name, path, _, header in pages:
                     print(f"[{kind}] round {r + 1}/{args.rounds}: wrk {name}…", flush=True)
                     rounds[name].append(
                         run_module.wrk(
-                            url + path, None, duration=per_round, connections=args.connections, threads=args.threads
+                            url + path, header, duration=per_round, connections=args.connections, threads=args.threads
                         )
                     )
                     settle(url)

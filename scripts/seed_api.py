@@ -68,6 +68,11 @@ def _seed_domain(user, workspace) -> None:
             )
             if hasattr(customers, "contact_create"):
                 customers.contact_create(actor=user, company=company, name=f"Contact {i}", email=f"c{i}@example.com")
+    ideas = _optional_services("ideas")
+    if ideas is not None and hasattr(ideas, "portal_create"):
+        portal = ideas.portal_create(actor=user, workspace=workspace, name="Fuzz ideas", slug=f"{workspace.slug}-ideas")
+        for title in ("Export to CSV", "Dark mode", "Single sign-on"):
+            ideas.idea_create(actor=user, portal=portal, title=title, description="Seeded for the API fuzzer.")
 
 
 def main() -> int:

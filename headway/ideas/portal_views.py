@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -229,6 +230,9 @@ def anonymous_microcache(view: Callable) -> Callable:
     cached (so no one's flash message or identity is ever stored), per full URL and htmx flavour,
     in the shared cache (the database by default), for ``HEADWAY_PORTAL_ANONYMOUS_CACHE_SECONDS``
     (10 s; 0 turns it off): a new idea or vote shows to anonymous readers within that time.
+
+    When the page is due, one request renders it again while the others keep getting the page
+    they had (for up to a minute more), so readers never queue behind a burst of renderings.
     """
 
     @functools.wraps(view)
@@ -239,13 +243,14 @@ def anonymous_microcache(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         flavour = f"{request.headers.get('HX-Request', '')}|{request.headers.get('HX-Boosted', '')}"
         key = "portal-anon:" + hashlib.sha256(f"{flavour}|{request.get_full_path()}".encode()).hexdigest()
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+        hit = cache.get(key)  # (rendered at, content, content type)
+        now = time.time()
+        if hit is not None and (now - hit[0] < seconds or not cache.add(f"{key}:rendering", 1, 30)):
+            return HttpResponse(hit[1], content_type=hit[2])
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
-            cache.set(key, (response.content, response["Content-Type"]), seconds)
+            cache.set(key, (now, response.content, response["Content-Type"]), seconds + 60)
+        cache.delete(f"{key}:rendering")
         return response
 
     return wrapper
