@@ -53,7 +53,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "ideas"
-REVIEWS = ROOT.parent / "shared" / "data" / "spotify-reviews.csv"
+
+
+def _shared_data() -> Path:
+    """The shared data folder: ``$HEADWAY_SHARED_DATA``, else ``../shared/data`` beside the checkout,
+    else the workplace's ``/work/shared/data`` (a checkout cloned elsewhere, as CI may do)."""
+    named = os.environ.get("HEADWAY_SHARED_DATA", "")
+    candidates = [Path(named)] if named else []
+    for candidate in [*candidates, ROOT.parent / "shared" / "data", Path("/work/shared/data")]:
+        if (candidate / "spotify-reviews.csv").is_file():
+            return candidate
+    raise SystemExit(
+        "The review data (spotify-reviews.csv) is not in ../shared/data beside the checkout nor in "
+        "/work/shared/data; set HEADWAY_SHARED_DATA to the folder that holds it."
+    )
+
+
+REVIEWS_NAME = "spotify-reviews.csv"
 SAMPLE = ROOT / "bench" / "data" / "similar_ideas.json"
 EMAIL, PASSWORD, SLUG, PORTAL = "bench@example.com", "bench-password-1234", "bench", "bench-ideas"
 VOTERS = 20_011
@@ -67,7 +83,7 @@ K = 5
 
 def load_reviews() -> list[tuple[str, str]]:
     """(reviewId, content) of every review, in the file's order."""
-    with REVIEWS.open(newline="", encoding="utf-8") as f:
+    with (_shared_data() / REVIEWS_NAME).open(newline="", encoding="utf-8") as f:
         return [(row["reviewId"], row["content"]) for row in csv.DictReader(f)]
 
 
