@@ -63,14 +63,6 @@ def _feature_prefix(request: HttpRequest) -> str:
     return _url(request, "backlog:feature", pk=0).removesuffix("0/")
 
 
-def _plain(exc: HeadwayError) -> str:
-    """The error's message without the field name in front ("status: Choose …" → "Choose …")."""
-    for name in exc.fields:
-        if exc.message.startswith(f"{name}: "):
-            return exc.message[len(name) + 2 :]
-    return exc.message
-
-
 def _errors(form: Any) -> str:
     return " ".join(e for errs in form.errors.values() for e in errs)
 
@@ -203,7 +195,7 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Updated {count} feature{'s' if count != 1 else ''}.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(back)
 
 
@@ -230,7 +222,7 @@ def view_save(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"View “{view.name}” saved.")
         except HeadwayError as exc:
-            messages.error(request, _plain(exc))
+            messages.error(request, exc.message_without_field)
     else:
         messages.error(request, f"The view was not saved: {_errors(form)}")
     return redirect(_url(request, "backlog:list") + _query(filters))
@@ -321,7 +313,7 @@ def feature_move(request: HttpRequest, pk: int) -> HttpResponse:
             if before is not None or after is not None:
                 services.feature_move(actor=user, feature=feature, before=before, after=after)
         except HeadwayError as exc:
-            error, status = _plain(exc), exc.status
+            error, status = exc.message_without_field, exc.status
     else:
         error = _errors(form)
     if _scripted(request):
@@ -345,7 +337,7 @@ def feature_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
         services.feature_update(actor=user, feature=feature, status=status)
     except HeadwayError as exc:
-        error, code = _plain(exc), exc.status
+        error, code = exc.message_without_field, exc.status
     if _scripted(request):
         return HttpResponse(error or "", status=code if error else 204, content_type="text/plain; charset=utf-8")
     if error:
@@ -625,7 +617,7 @@ def dependency_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.dependency_add(actor=request.user, blocker=blocker, blocked=blocked)
             form = DependencyForm()
         except HeadwayError as exc:
-            form.add_error("ref", _plain(exc))
+            form.add_error("ref", exc.message_without_field)
     return _section(request, feature, "dependencies", "dependencies", dependency_form=form)
 
 
@@ -741,7 +733,7 @@ def settings_unit(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Features are now estimated in {settings_row.get_effort_unit_display().lower()}.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "backlog:settings"))
 
 
@@ -761,7 +753,7 @@ def status_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.workflow_status_update(actor=request.user, status=status, **form.cleaned_data)
             messages.success(request, f"Status “{status.name}” saved.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "backlog:settings") + f"#status-{status.pk}")
 
 

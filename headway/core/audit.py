@@ -11,7 +11,7 @@ from django.db import models
 from headway.core.models import AuditEvent
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """A JSON-safe, human-readable form of a field value."""
     if isinstance(value, models.Model):
         return str(value)
@@ -28,9 +28,9 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     for name in fields:
         field = instance._meta.get_field(name)
         if field.is_relation and field.many_to_one:
-            data[name] = _plain(getattr(instance, name))
+            data[name] = plain_value(getattr(instance, name))
         else:
-            data[name] = _plain(getattr(instance, field.attname))  # type: ignore[union-attr]
+            data[name] = plain_value(getattr(instance, field.attname))  # type: ignore[union-attr]
     return data
 
 

@@ -22,6 +22,15 @@ class HeadwayError(Exception):
     def as_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
+    @property
+    def message_without_field(self) -> str:
+        """The message without the field name in front ("status: Choose …" → "Choose …"), for a
+        page that shows it where the field's name is already plain."""
+        for name in self.fields:
+            if self.message.startswith(f"{name}: "):
+                return self.message[len(name) + 2 :]
+        return self.message
+
 
 class ValidationFailed(HeadwayError):
     status = 422

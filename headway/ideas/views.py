@@ -74,14 +74,6 @@ def _scripted(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _plain(exc: HeadwayError) -> str:
-    """The error's message without the field name in front ("status: Choose …" → "Choose …")."""
-    for name in exc.fields:
-        if exc.message.startswith(f"{name}: "):
-            return exc.message[len(name) + 2 :]
-    return exc.message
-
-
 def _errors(form: Any) -> str:
     return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
@@ -233,7 +225,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
                     services.idea_status_change(actor=user, idea=idea, status=status, message=message)
                     done += 1
                 except HeadwayError as exc:
-                    failed.append(f"#{idea.pk}: {_plain(exc)}")
+                    failed.append(f"#{idea.pk}: {exc.message_without_field}")
             if done:
                 messages.success(request, f"{done} idea{'s are' if done != 1 else ' is'} now “{status.name}”.")
             for line in failed:
@@ -241,7 +233,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         else:
             raise ValidationFailed("Choose what to do with the ticked ideas.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(back)
 
 
@@ -460,7 +452,7 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
             told = " and told the people who follow it" if form.cleaned_data["message"] else ""
             messages.success(request, f"#{idea.pk} is now “{status.name}”{told}.")
         except HeadwayError as exc:
-            messages.error(request, _plain(exc))
+            messages.error(request, exc.message_without_field)
     else:
         messages.error(request, _errors(form))
     return _back(request, idea)
@@ -474,7 +466,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.idea_approve(actor=request.user, idea=idea)
         messages.success(request, f"#{idea.pk} “{idea.title}” approved: it shows in its portal now.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return _back(request, idea)
 
 
@@ -486,7 +478,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         services.idea_reject(actor=request.user, idea=idea)
         messages.success(request, f"#{idea.pk} “{idea.title}” rejected: only its author sees it.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return _back(request, idea)
 
 
@@ -524,7 +516,7 @@ def vote_proxy_retract(request: HttpRequest, pk: int) -> HttpResponse:
         if not _scripted(request):
             messages.success(request, f"The vote for {company.name} was removed.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return _section(request, idea, "votes")
 
 
@@ -554,7 +546,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(_url(request, "ideas:idea", pk=target.pk))
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:idea", pk=idea.pk))
 
 
@@ -566,7 +558,7 @@ def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
         merges.idea_unmerge(actor=request.user, idea=idea)
         messages.success(request, f"#{idea.pk} is back on its own, with its votes and followers.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:idea", pk=idea.pk))
 
 
@@ -587,7 +579,7 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, f"{feature.ref} “{feature.title}” added to the backlog, linked to this idea.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:idea", pk=idea.pk))
 
 
@@ -606,7 +598,7 @@ def link_feature(request: HttpRequest, pk: int) -> HttpResponse:
         idea_features.idea_link_feature(actor=request.user, idea=idea, feature=feature)
         messages.success(request, f"Linked to {feature.ref} “{feature.title}”.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:idea", pk=idea.pk))
 
 
@@ -619,7 +611,7 @@ def unlink_feature(request: HttpRequest, pk: int) -> HttpResponse:
         idea_features.idea_unlink_feature(actor=request.user, idea=idea)
         messages.success(request, f"#{idea.pk} is no longer linked to a feature.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     if request.POST.get("next") == "feature" and feature_id:
         return redirect(_url(request, "backlog:feature", pk=feature_id) + "#ideas")
     return redirect(_url(request, "ideas:idea", pk=idea.pk))
@@ -637,7 +629,7 @@ def feature_link_idea(request: HttpRequest, pk: int) -> HttpResponse:
             idea_features.idea_link_feature(actor=request.user, idea=idea, feature=feature)
             messages.success(request, f"Idea #{idea.pk} “{idea.title}” linked to {feature.ref}.")
         except HeadwayError as exc:
-            messages.error(request, _plain(exc))
+            messages.error(request, exc.message_without_field)
     else:
         messages.error(request, _errors(form))
     return redirect(_url(request, "backlog:feature", pk=feature.pk) + "#ideas")
@@ -757,7 +749,7 @@ def portal_invite(request: HttpRequest, pk: int) -> HttpResponse:
             made = services.portal_invite(actor=request.user, portal=portal, emails=form.cleaned_data["emails"])
             messages.success(request, f"{len(made)} address{'es' if len(made) != 1 else ''} invited.")
         except HeadwayError as exc:
-            messages.error(request, _plain(exc))
+            messages.error(request, exc.message_without_field)
     else:
         messages.error(request, _errors(form))
     return redirect(_url(request, "ideas:portal_edit", pk=portal.pk) + "#invitations")
@@ -773,7 +765,7 @@ def portal_uninvite(request: HttpRequest, pk: int) -> HttpResponse:
         services.portal_uninvite(actor=request.user, invitation=invitation)
         messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:portal_edit", pk=invitation.portal_id) + "#invitations")
 
 
@@ -785,7 +777,7 @@ def portal_archive(request: HttpRequest, pk: int) -> HttpResponse:
         services.portal_archive(actor=request.user, portal=portal)
         messages.success(request, f"Portal “{portal.name}” archived: it is closed to visitors; its ideas stay here.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:portal_edit", pk=portal.pk))
 
 
@@ -797,7 +789,7 @@ def portal_restore(request: HttpRequest, pk: int) -> HttpResponse:
         services.portal_restore(actor=request.user, portal=portal)
         messages.success(request, f"Portal “{portal.name}” is open again.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:portal_edit", pk=portal.pk))
 
 
@@ -849,7 +841,7 @@ def status_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.idea_status_update(actor=request.user, status=status, **form.cleaned_data)
             messages.success(request, f"Status “{form.cleaned_data['name']}” saved.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses") + f"#status-{status.pk}")
 
 
@@ -862,7 +854,7 @@ def status_move(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.idea_status_move(actor=request.user, status=status, position=max(0, status.position + step))
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses") + f"#status-{status.pk}")
 
 
@@ -875,7 +867,7 @@ def status_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.idea_status_delete(actor=request.user, status=status)
         messages.success(request, f"Status “{status.name}” deleted.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses"))
 
 
@@ -892,7 +884,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Category “{category.name}” added.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses") + "#categories")
 
 
@@ -913,7 +905,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.idea_category_update(actor=request.user, category=category, name=form.cleaned_data["name"])
         messages.success(request, f"Category “{form.cleaned_data['name']}” saved.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses") + "#categories")
 
 
@@ -926,7 +918,7 @@ def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.idea_category_delete(actor=request.user, category=category)
         messages.success(request, f"Category “{category.name}” deleted; its ideas have no category now.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_statuses") + "#categories")
 
 
@@ -975,5 +967,5 @@ def mapping_save(request: HttpRequest) -> HttpResponse:
         services.feature_status_mapping_set(actor=user, workspace=workspace, mapping=mapping)
         messages.success(request, "Saved: linked ideas follow their feature's status as mapped.")
     except HeadwayError as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, exc.message_without_field)
     return redirect(_url(request, "ideas:settings_demand") + "#mapping")

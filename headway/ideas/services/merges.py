@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from headway.core import permissions
-from headway.core.audit import audit_record
+from headway.core.audit import audit_record, plain_value
 from headway.core.errors import Conflict, HeadwayError, NotFound, ValidationFailed
 from headway.core.permissions import Action
 from headway.ideas.events import record_event
@@ -67,17 +66,9 @@ BULK_MERGE_LIMIT = 100
 # --- rows as JSON and back --------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def _row(obj: models.Model) -> dict[str, Any]:
     """Every column of the row, JSON-safe (datetimes as ISO text with microseconds and offset)."""
-    return {f.attname: _plain(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+    return {f.attname: plain_value(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
 
 
 def _value(model: type[models.Model], attname: str, value: Any) -> Any:
@@ -170,7 +161,7 @@ def _move_votes(source: Idea, target: Idea, now: dt.datetime) -> dict[str, Any]:
             continue
         removed.append({**_row(vote), "kept_id": kept.pk})
         if IMPORTANCE_ORDER[vote.importance] > IMPORTANCE_ORDER[kept.importance]:  # type: ignore[index]
-            raised[str(kept.pk)] = {"importance": kept.importance, "updated_at": _plain(kept.updated_at)}
+            raised[str(kept.pk)] = {"importance": kept.importance, "updated_at": plain_value(kept.updated_at)}
             Vote.objects.filter(pk=kept.pk).update(importance=vote.importance, updated_at=now)
     if removed:
         Vote.objects.filter(pk__in=[r["id"] for r in removed]).delete()
@@ -205,7 +196,7 @@ def _merge_locked(actor: Any, source: Idea, target: Idea) -> Merge:
 
     _check_pair(source, target)
     duplicate = _duplicate_status(source.workspace_id)
-    before = {name: _plain(getattr(source, name)) for name in SOURCE_FIELDS}
+    before = {name: plain_value(getattr(source, name)) for name in SOURCE_FIELDS}
     old_status = source.status
     now = timezone.now()
 
