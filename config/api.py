@@ -74,6 +74,7 @@ def _register_routers() -> None:
     from headway.backlog.api import router as backlog_router
     from headway.customers.api import router as customers_router
     from headway.ideas.api import router as ideas_router
+    from headway.insights.api import router as insights_router
     from headway.portfolio.api import router as portfolio_router
     from headway.reports.api import router as reports_router
     from headway.strategy.api import router as strategy_router
@@ -86,6 +87,7 @@ def _register_routers() -> None:
     api.add_router("/", strategy_router)
     api.add_router("/", backlog_router)
     api.add_router("/", ideas_router)
+    api.add_router("/", insights_router)
     api.add_router("/", reports_router)
 
 

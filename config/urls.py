@@ -21,6 +21,7 @@ urlpatterns = [
     path("w/<slug:ws>/strategy/", include("headway.strategy.urls")),
     path("w/<slug:ws>/backlog/", include("headway.backlog.urls")),
     path("w/<slug:ws>/ideas/", include("headway.ideas.urls")),
+    path("w/<slug:ws>/insights/", include("headway.insights.urls")),
     path("w/<slug:ws>/reports/", include("headway.reports.urls")),
     path("p/<slug:portal>/", include("headway.ideas.portal_urls")),
     path("api/v1/", api.urls),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "headway.strategy",
     "headway.backlog",
     "headway.ideas",
+    "headway.insights",
     "headway.reports",
 ]
 

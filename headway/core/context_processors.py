@@ -17,7 +17,7 @@ AREAS: list[tuple[str, str, str | None, str]] = [
     ("strategy", "Strategy", "strategy:overview", "target"),
     ("backlog", "Backlog", "backlog:list", "list"),
     ("ideas", "Ideas portal", "ideas:list", "bulb"),
-    ("insights", "Insights", None, "inbox"),
+    ("insights", "Insights", "insights:inbox", "inbox"),
     ("prioritization", "Prioritization", None, "sliders"),
     ("roadmaps", "Roadmaps", None, "map"),
     ("metrics", "Metrics", None, "chart"),

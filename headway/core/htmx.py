@@ -17,3 +17,20 @@ def render_page(
     if fragment and htmx and not htmx.boosted:
         return render(request, f"{template}#{fragment}", context, status=status)
     return render(request, template, context, status=status)
+
+
+def ws_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    """``reverse`` for a page of the request's workspace (``/w/<ws>/...``)."""
+    from django.urls import reverse
+
+    return reverse(name, kwargs={"ws": request.workspace.slug, **kwargs})  # type: ignore[attr-defined]
+
+
+def is_scripted(request: HttpRequest) -> bool:
+    """Did htmx send this request (so it wants a fragment or an HX-Redirect, not a full page)?"""
+    return request.headers.get("HX-Request") == "true"
+
+
+def form_errors_text(form: Any) -> str:
+    """A form's errors as one sentence-like line, for a flash message."""
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)

@@ -51,6 +51,10 @@ class Action(StrEnum):
     IDEA_SUBMIT = "idea.submit"  # submit and vote on behalf of a customer (after a sales or support call)
     IDEA_MANAGE = "idea.manage"  # status, approval, merge, edit any idea, link ideas to features
     PORTAL_MANAGE = "portal.manage"  # portals, idea statuses and categories, demand weights
+    INSIGHT_VIEW = "insight.view"  # the feedback inbox, themes, evidence and duplicates
+    # FEEDBACK_ADD (contributors and up) types in or forwards a note.
+    INSIGHT_MANAGE = "insight.manage"  # triage, highlights as evidence, labels, themes, imports
+    INSIGHT_RETRAIN = "insight.retrain"  # retrain the workspace's classifier from corrections
 
 
 _READ = {
@@ -61,6 +65,7 @@ _READ = {
     Action.STRATEGY_VIEW,
     Action.BACKLOG_VIEW,
     Action.IDEA_VIEW,
+    Action.INSIGHT_VIEW,
 }
 _CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD, Action.COMMENT_DELETE, Action.IDEA_SUBMIT}
 _PM = _CONTRIBUTE | {
@@ -69,6 +74,7 @@ _PM = _CONTRIBUTE | {
     Action.FEATURE_EDIT,
     Action.OBJECTIVE_CHECK_IN,
     Action.IDEA_MANAGE,
+    Action.INSIGHT_MANAGE,
 }
 _LEADER = _PM | {
     Action.PORTFOLIO_MANAGE,
@@ -76,6 +82,7 @@ _LEADER = _PM | {
     Action.STRATEGY_MANAGE,
     Action.WORKFLOW_MANAGE,
     Action.PORTAL_MANAGE,
+    Action.INSIGHT_RETRAIN,
 }
 _ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
 
@@ -107,6 +114,8 @@ _DESCRIPTIONS = {
     Action.IDEA_SUBMIT: "submit or vote for ideas on a customer's behalf",
     Action.IDEA_MANAGE: "manage ideas",
     Action.PORTAL_MANAGE: "manage portals",
+    Action.INSIGHT_MANAGE: "triage feedback, link evidence or manage themes and imports",
+    Action.INSIGHT_RETRAIN: "retrain the feedback classifier",
 }
 
 # Actions a PM holds only over what they own: the object's owner (or its product's owner) decides.

@@ -92,12 +92,19 @@ BACKUP_MODELS = [
     "ideas.Notification",
     "ideas.Merge",
     "ideas.FeatureStatusMapping",
+    "insights.NoteImport",
+    "insights.Theme",
+    "insights.FeedbackNote",
+    "insights.Highlight",
+    "insights.LabelCorrection",
+    "insights.ThemeSpace",
     "core.AuditEvent",
 ]
 NOT_BACKED_UP = {
     "accounts.LoginFailure": "failed sign-ins only matter inside the lock-out window of a few minutes",
     "accounts.PasswordResetRequest": "reset requests are only counted for an hour to limit reset mails",
     "ideas.RateEvent": "flood-limit counts only matter inside their window of minutes to an hour",
+    "insights.InsightJob": "progress of background jobs only matters while they run",
 }
 
 
