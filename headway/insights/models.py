@@ -303,6 +303,7 @@ class InsightJob(BaseModel):
         CLASSIFY = "classify", "Classify notes"
         THEMES = "themes", "Recompute themes"
         PORTAL_SYNC = "portal_sync", "Bring in portal ideas"
+        RETRAIN = "retrain", "Retrain the classifier"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

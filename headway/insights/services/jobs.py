@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from headway.core import permissions
@@ -23,6 +24,7 @@ _ACTIONS = {
     InsightJob.Kind.CLASSIFY: Action.INSIGHT_MANAGE,
     InsightJob.Kind.THEMES: Action.INSIGHT_MANAGE,
     InsightJob.Kind.PORTAL_SYNC: Action.INSIGHT_MANAGE,
+    InsightJob.Kind.RETRAIN: Action.INSIGHT_RETRAIN,
 }
 
 
@@ -82,6 +84,10 @@ def _runner(kind: str) -> Callable[..., Any]:
         from headway.insights.services.notes import notes_from_portal
 
         return notes_from_portal
+    if kind == InsightJob.Kind.RETRAIN:
+        from headway.insights.services.labels import retrain_job
+
+        return retrain_job
     raise Conflict(f"Unknown job kind {kind!r}.")
 
 
@@ -98,5 +104,8 @@ def job_run(*, job_id: int) -> str:
             status=InsightJob.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:2000]
         )
         raise
-    InsightJob.objects.filter(pk=job.pk).update(status=InsightJob.Status.DONE, finished_at=timezone.now())
+    # progress is saved a few times a second: the last steps may not be written yet
+    InsightJob.objects.filter(pk=job.pk).update(
+        status=InsightJob.Status.DONE, finished_at=timezone.now(), done=F("total")
+    )
     return InsightJob.Status.DONE
