@@ -238,6 +238,173 @@ def cmd_import_features(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class _BarProgress:
+    """``start(total)`` / ``advance(n)`` (as background jobs report progress) drawn as a terminal bar."""
+
+    def __init__(self, label: str, unit: str = " notes"):
+        self.label, self.unit, self.bar = label, unit, None
+
+    def start(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=False, disable=None, dynamic_ncols=True)
+
+    def advance(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_insights_retrain(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.insights.services.labels import retrain
+
+    _migrate_if_needed()
+    progress = _BarProgress("Training", unit=" steps")
+    try:
+        report = retrain(data_path=args.data, progress=progress)
+    finally:
+        progress.close()
+    for name in ("kind", "sentiment"):
+        part = report[name]
+        rows = [
+            [label, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", str(c["support"])]
+            for label, c in part["classes"].items()
+        ]
+        rows.append(["macro", "", "", f"{part['macro_f1']:.3f}", str(part["test_count"])])
+        print(f"\n{name.capitalize()} on the held-out 20 % ({part['train_count']} training rows):\n")
+        print(_table(rows, ["class", "precision", "recall", "F1", "support"]))
+    corrections = report["corrections"]
+    print(
+        f"\nModel {report['version']} written ({report['size_bytes'] / 1e6:.2f} MB) with "
+        f"{corrections['kind']} kind and {corrections['sentiment']} sentiment corrections; it is now active."
+    )
+    return 0
+
+
+def cmd_insights_classify(args: argparse.Namespace) -> int:
+    _setup_django()
+    from headway.insights.classify import model_version
+    from headway.insights.services.labels import notes_classify
+    from headway.workspaces.models import Workspace
+
+    workspace = Workspace.objects.filter(slug=args.workspace).first()
+    if workspace is None:
+        raise CliError(f"no workspace with the slug {args.workspace!r}.")
+    progress = _BarProgress("Classifying")
+    try:
+        # without --all: only notes never classified, or classified by another model
+        count = notes_classify(workspace=workspace, progress=progress, stale_only=not args.all)
+    finally:
+        progress.close()
+    print(f"Classified {count} note{'' if count == 1 else 's'} in {workspace.slug} with model {model_version()}.")
+    return 0
+
+
+def _feedback_actor(args: argparse.Namespace) -> tuple:
+    from headway.ops.feature_import import import_actor
+
+    return import_actor(email=args.as_email, workspace_slug=args.workspace)
+
+
+def _read_file(name: str) -> bytes:
+    from pathlib import Path
+
+    path = Path(name)
+    if not path.is_file():
+        raise CliError(f"{name}: no such file.")
+    return path.read_bytes()
+
+
+def cmd_ingest_email(args: argparse.Namespace) -> int:
+    """One email (an .eml file) as a feedback note, as the inbound endpoint would file it."""
+    _setup_django()
+    from headway.insights.services.notes import note_from_email
+
+    raw = _read_file(args.file)
+    _migrate_if_needed()
+    actor, workspace = _feedback_actor(args)
+    note = note_from_email(actor=actor, workspace=workspace, raw=raw)
+    who = note.customer_email or note.customer_name or "an unknown sender"
+    verb = "Added" if note.was_created else "Updated"  # type: ignore[attr-defined]
+    print(
+        f"{verb} note #{note.pk} in workspace {workspace.slug}: “{note.title or note.text[:60]}” from {who} "
+        f"({note.get_kind_display() or 'unclassified'}, {note.get_sentiment_display() or 'no sentiment'})."
+    )
+    return 0
+
+
+def _mapping_arg(value: str | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        field, sep, column = part.partition("=")
+        if not sep or not field.strip():
+            raise CliError(f"--map: “{part}” is not field=column (e.g. --map text=Comment,external_ref=Ticket).")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+PROBLEMS_PRINTED = 50
+
+
+def cmd_import_feedback(args: argparse.Namespace) -> int:
+    """A CSV/XLSX file of feedback: the same preview, checks and run as the web import."""
+    _setup_django()
+    from headway.insights.importing.mapping import FIELDS
+    from headway.insights.models import NoteImport
+    from headway.insights.services.imports import (
+        import_cancel,
+        import_confirm,
+        import_preview,
+        import_run,
+        import_upload,
+    )
+
+    data = _read_file(args.file)
+    mapping = _mapping_arg(args.map)
+    _migrate_if_needed()
+    actor, workspace = _feedback_actor(args)
+    imp = import_upload(actor=actor, workspace=workspace, data=data, filename=os.path.basename(args.file),
+                        channel=args.channel, mapping=mapping)  # fmt: skip
+    preview = import_preview(note_import=imp)
+    print(f"{imp.filename}: {imp.total:,} rows into channel “{imp.channel}” of workspace {workspace.slug}.")
+    print("Columns: " + ", ".join(f"{FIELDS[f][0].lower()} ← {c}" for f, c in imp.mapping.items()))
+    for note in preview.notes:
+        print(f"Note: {note}")
+    for problem in preview.file_errors:
+        print(f"Error: {problem}", file=sys.stderr)
+    if preview.file_errors:
+        import_cancel(actor=actor, note_import=imp)
+        return 1
+    for p in preview.problems[:PROBLEMS_PRINTED]:
+        print(f"Row {p['row']}: {p['field']}: {p['message']}", file=sys.stderr)
+    if len(preview.problems) > PROBLEMS_PRINTED:
+        print(f"… and {len(preview.problems) - PROBLEMS_PRINTED:,} more problems.", file=sys.stderr)
+    if preview.skipped and not args.yes:
+        import_cancel(actor=actor, note_import=imp)
+        print(f"{preview.skipped:,} rows have problems; nothing was imported. Fix the file, or run again with --yes "
+              f"to import the {preview.valid:,} valid rows and skip them.", file=sys.stderr)  # fmt: skip
+        return 1
+    import_confirm(actor=actor, note_import=imp, skip_errors=args.yes, enqueue=False)
+    bar = _progress(iter(()), "Importing", imp.total)
+    bar.update(preview.skipped)  # type: ignore[attr-defined]
+    status = import_run(import_id=imp.pk, tick=bar.update)  # type: ignore[attr-defined]
+    bar.close()  # type: ignore[attr-defined]
+    imp.refresh_from_db()
+    if status != NoteImport.Status.DONE:
+        print(f"Import failed: {imp.message}", file=sys.stderr)
+        return 1
+    unchanged = imp.total - imp.created - imp.updated - imp.skipped
+    print(f"Imported: {imp.created:,} created, {imp.updated:,} updated, {unchanged:,} unchanged, "
+          f"{imp.skipped:,} skipped.")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="headway", description="Headway product management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -319,6 +486,62 @@ def build_parser() -> argparse.ArgumentParser:
     features.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
     features.add_argument("--only-good", action="store_true", help="import the good rows even if others are bad")
     features.set_defaults(func=cmd_import_features)
+
+    feedback = import_sub.add_parser(
+        "feedback",
+        help="import feedback notes from a CSV or XLSX file (app reviews, surveys, support tickets)",
+        description="Columns are recognised by name (text ← content/text/review/comment/…, external_ref ← id/"
+        "reviewId/ticket, rating ← rating/score/stars, …); --map chooses others. Every row is checked first; rows "
+        "with problems are listed and nothing is imported unless --yes says to skip them. The same channel and "
+        "external reference again updates the note instead of duplicating it.",
+    )
+    feedback.add_argument("file", metavar="FILE")
+    feedback.add_argument("--workspace", metavar="SLUG", help="needed when there are several workspaces")
+    feedback.add_argument(
+        "--channel", required=True, metavar="NAME", help='where the feedback came from, e.g. "Play Store"'
+    )
+    feedback.add_argument(
+        "--map", metavar="FIELD=COLUMN,...", help="choose columns, e.g. text=Comment,external_ref=Ticket"
+    )
+    feedback.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", help="who imports (default: the workspace's only admin)"
+    )
+    feedback.add_argument("--yes", action="store_true", help="import the valid rows and skip those with problems")
+    feedback.set_defaults(func=cmd_import_feedback)
+
+    ingest = sub.add_parser("ingest", help="bring feedback in")
+    ingest_sub = ingest.add_subparsers(dest="ingest_command", required=True)
+    ingest_email = ingest_sub.add_parser(
+        "email",
+        help="file one email (.eml) as a feedback note",
+        description="The subject becomes the title, the body the text, the Message-ID the reference (the same "
+        "message twice is one note). A member's forward of a customer's email is filed under the customer.",
+    )
+    ingest_email.add_argument("file", metavar="FILE.eml")
+    ingest_email.add_argument("--workspace", metavar="SLUG", help="needed when there are several workspaces")
+    ingest_email.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", help="who files it (default: the workspace's only admin)"
+    )
+    ingest_email.set_defaults(func=cmd_ingest_email)
+
+    insights = sub.add_parser("insights", help="the feedback classifier")
+    insights_sub = insights.add_subparsers(dest="insights_command", required=True)
+    retrain = insights_sub.add_parser(
+        "retrain",
+        help="train the next classifier version from the labelled reviews and people's corrections",
+        description="Trains kind and sentiment on the labelled app reviews (../shared/data) plus every label "
+        "correction, prints the held-out figures and makes the new model (in HEADWAY_VAR_DIR/models) active.",
+    )
+    retrain.add_argument("--data", metavar="FILE", help="the labelled reviews CSV (default: the shared data folder)")
+    retrain.set_defaults(func=cmd_insights_retrain)
+    classify = insights_sub.add_parser(
+        "classify", help="classify a workspace's notes with the active model (corrected labels stay)"
+    )
+    classify.add_argument("--workspace", metavar="SLUG", required=True)
+    classify.add_argument(
+        "--all", action="store_true", help="every note, not only those not yet classified by the active model"
+    )
+    classify.set_defaults(func=cmd_insights_classify)
 
     check = sub.add_parser("check", help="explain configuration problems (exit code 1 on errors)")
     check.add_argument("--deploy", action="store_true", help="also run Django's deployment checks")

@@ -49,6 +49,14 @@ AUDIT_FIELDS = [*STAFF_FIELDS]
 SPAM_MESSAGE = "We could not accept this idea. Please try again."
 
 
+def _mirror_as_note(idea_id: int) -> None:
+    """After commit, bring the idea's feedback note in the insights inbox up to date (a failure
+    there never undoes the idea)."""
+    from headway.insights.services.notes import note_sync_idea
+
+    transaction.on_commit(lambda: note_sync_idea(idea_id=idea_id), robust=True)
+
+
 def _check_audience(value: Any) -> str:
     if value not in Audience.values:
         raise field_error(ValidationFailed, "audience", f"Choose one of {', '.join(Audience.values)}.")
@@ -161,6 +169,7 @@ def idea_create(
             | ({"on_behalf_company": [None, str(company)]} if company else {})
             | ({"on_behalf_contact": [None, str(contact)]} if contact else {}),
         )
+    _mirror_as_note(idea.pk)
     return idea
 
 
@@ -219,6 +228,7 @@ def idea_update(*, actor: Any, idea: Idea, **fields: Any) -> Idea:
     if changes:
         locked.save(update_fields=[*changes, "updated_at"])
         record_event(idea=locked, kind=IdeaEvent.Kind.UPDATED, actor=actor, payload={"fields": sorted(changes)})
+        _mirror_as_note(locked.pk)
         if staff:
             audit_record(actor=actor, workspace=locked.workspace, action="idea.update", target=locked, changes=changes)
     for name in STAFF_FIELDS:
@@ -236,6 +246,7 @@ def idea_delete(*, actor: Any, idea: Idea) -> None:
     locked.save(update_fields=["deleted_at", "updated_at"])
     idea.deleted_at = locked.deleted_at
     record_event(idea=locked, kind=IdeaEvent.Kind.DELETED, actor=actor, payload={})
+    _mirror_as_note(locked.pk)
     if staff:
         audit_record(
             actor=actor,
