@@ -66,6 +66,15 @@ def _world(actor, workspace, tag: str) -> dict:
     ideas.comment_add(actor=actor, idea=idea, body=f"{tag} internal note", internal=True)
     ideas.idea_link_feature(actor=actor, idea=idea, feature=feature)
     (portal_invitation,) = ideas.portal_invite(actor=actor, portal=portal, emails=[f"guest@{tag}.example"])
+    from headway.insights.models import InsightJob, NoteImport
+    from headway.insights.services.highlights import highlight_create
+    from headway.insights.tests import factories as insights
+
+    theme = insights.theme(workspace, f"{tag} theme")
+    note = insights.note(workspace, f"{tag} private feedback note", company=company, theme=theme)
+    highlight = highlight_create(actor=actor, note=note, start=0, end=4, importance="important", feature=feature)
+    note_import = NoteImport.objects.create(workspace=workspace, created_by=actor, filename=f"{tag}.csv", channel="CSV")
+    job = InsightJob.objects.create(workspace=workspace, kind=InsightJob.Kind.CLASSIFY, started_by=actor)
     return {
         "workspace": workspace,
         "admin": actor,
@@ -92,6 +101,11 @@ def _world(actor, workspace, tag: str) -> dict:
         "idea_category": idea_category,
         "idea_status": IdeaStatus.objects.filter(workspace=workspace).order_by("position").last(),
         "idea": idea,
+        "note": note,
+        "highlight": highlight,
+        "theme": theme,
+        "note_import": note_import,
+        "job": job,
     }
 
 
@@ -165,6 +179,11 @@ def _fill(route: str, world: dict) -> str:
         ("ideas/settings/categories/", world["idea_category"].pk),
         ("ideas/features/", world["feature"].pk),
         ("ideas/", world["idea"].pk),
+        ("insights/notes/", world["note"].pk),
+        ("insights/highlights/", world["highlight"].pk),
+        ("insights/themes/", world["theme"].pk),
+        ("insights/imports/", world["note_import"].pk),
+        ("insights/jobs/", world["job"].pk),
     ]
     pk = next((value for prefix, value in by_prefix if route.startswith("w/<slug:ws>/" + prefix)), 1)
 
@@ -276,6 +295,13 @@ ID_OBJECTS = {
     "category_id": "idea_category",
     "on_behalf_contact_id": "contact",
     "on_behalf_company_id": "company",
+    "note_id": "note",
+    "note_ids": "note",
+    "highlight_id": "highlight",
+    "theme_id": "theme",
+    "into_id": "theme",
+    "job_id": "job",
+    "idea_ids": "idea",
 }
 
 
@@ -292,13 +318,13 @@ def _example(schema: dict, prop: dict, name: str, world: dict):
         return "https://isolation.example/x"
     if prop.get("format") == "date":
         return "2026-01-01"
-    if name == "owner_id":
+    if name in ("owner_id", "assignee_id"):
         return world["admin"].pk
     if "enum" in prop:
         return prop["enum"][-1]
     kind = prop.get("type")
     if kind == "integer" or kind == "number":
-        return 0
+        return prop.get("minimum", 0)
     if kind == "boolean":
         return False
     if name == "email" or prop.get("format") == "email":
@@ -317,7 +343,9 @@ def _body(schema: dict, operation: dict, world: dict, *, everything: bool = Fals
     request_body = operation.get("requestBody")
     if not request_body:
         return None
-    ref = next(iter(request_body["content"].values()))["schema"]["$ref"]
+    ref = next(iter(request_body["content"].values()))["schema"].get("$ref")
+    if ref is None:  # a raw body (an email message): no ids in it
+        return None
     component = schema["components"]["schemas"][ref.split("/")[-1]]
     # Required fields, plus those of the first alternative when the schema asks for one of several
     # (e.g. a move needs "before" or "after").

@@ -37,6 +37,7 @@ from headway.core.errors import HeadwayError, NotFound, ValidationFailed
 from headway.core.htmx import render_page
 from headway.core.permissions import Action
 from headway.ideas.selectors import feature_ideas
+from headway.insights.selectors.evidence import feature_evidence
 from headway.portfolio.models import Component, Product
 from headway.strategy.models import Initiative, Objective
 from headway.workspaces.selectors import audit_for_object
@@ -391,6 +392,7 @@ def _detail_context(request: HttpRequest, feature: Feature, **extra: Any) -> dic
         "effort_unit": EffortUnit(selectors.backlog_settings_of(actor=user, workspace=workspace).effort_unit).label,
         "history": audit_for_object(actor=user, workspace=workspace, target=feature)[:HISTORY_LIMIT],
         "feature_ideas": feature_ideas(user=user, feature=feature),
+        "feature_evidence": feature_evidence(user=user, feature=feature),
         "requirement_form": extra.pop("requirement_form", None) or RequirementForm(),
         "dependency_form": extra.pop("dependency_form", None) or DependencyForm(),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),

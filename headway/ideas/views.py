@@ -59,6 +59,7 @@ from headway.ideas.selectors import staff
 from headway.ideas.selectors.staff import MERGED_CHOICES, IdeaFilters
 from headway.ideas.services import features as idea_features
 from headway.ideas.services import merges
+from headway.insights.selectors.evidence import idea_evidence
 from headway.workspaces.selectors import audit_for_object
 
 PAGE_SIZE = 50
@@ -347,6 +348,7 @@ def _detail_context(request: HttpRequest, idea: Idea, **extra: Any) -> dict[str,
         "told": notify.notifications_for_idea(user=user, idea=idea),
         "merged_ideas": list(idea.merged_ideas.filter(deleted_at__isnull=True).order_by("-vote_count", "-id")),
         "history": audit_for_object(actor=user, workspace=workspace, target=idea)[:HISTORY_LIMIT],
+        "idea_evidence": idea_evidence(user=user, idea=idea),
         "company_names": _company_names(request),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "status_form": StatusForm(statuses=statuses, initial={"status": idea.status_id}),
