@@ -8,7 +8,8 @@ router = Router(tags=["insights"])
 def _register() -> None:
     from headway.insights.api import duplicates, evidence, notes, themes
 
-    for module in (notes, evidence, themes, duplicates):
+    # duplicates first: its fixed paths (/insights/duplicates) must win over /insights/{note_id}.
+    for module in (duplicates, notes, evidence, themes):
         router.add_router("/", module.router)
 
 
