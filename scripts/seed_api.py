@@ -73,6 +73,57 @@ def _seed_domain(user, workspace) -> None:
         portal = ideas.portal_create(actor=user, workspace=workspace, name="Fuzz ideas", slug=f"{workspace.slug}-ideas")
         for title in ("Export to CSV", "Dark mode", "Single sign-on"):
             ideas.idea_create(actor=user, portal=portal, title=title, description="Seeded for the API fuzzer.")
+    _seed_insights(user, workspace)
+
+
+def _seed_insights(user, workspace) -> None:
+    """Feedback notes (enough for themes: at least ten), themes and a highlight, so the insights operations
+    find rows."""
+    try:
+        from headway.insights.services.highlights import highlight_create
+        from headway.insights.services.notes import note_create
+        from headway.insights.services.themes import themes_recompute
+    except ModuleNotFoundError:
+        return
+    from headway.ideas.models import Idea
+
+    texts = [
+        "Please add an export to CSV of the dashboard, our finance team needs it every week.",
+        "The checkout page crashes on Safari when I apply a discount code.",
+        "Dark mode would be lovely for the night shift.",
+        "We need single sign-on with Okta before we can roll this out.",
+        "Exporting reports to CSV takes forever with a year of data.",
+        "Great product, support answered in minutes.",
+        "CSV export of invoices would save our accountant a day every month.",
+        "The app crashes when I open the reports page on my phone.",
+        "Okta SSO is a must for our security team.",
+        "We use the dashboard every Monday to check last week's revenue.",
+        "Dark theme please, the white screen hurts at night.",
+        "Checkout on Safari fails with a blank page after the discount code.",
+    ]
+    notes = [
+        note_create(
+            actor=user,
+            workspace=workspace,
+            text=text,
+            source="api",
+            channel="Fuzz support tool",
+            external_ref=f"seed-{i}",
+            customer_email=f"c{i % 3}@example.com",
+        )
+        for i, text in enumerate(texts)
+    ]
+
+    class _Quiet:
+        def start(self, total: int) -> None: ...
+
+        def advance(self, n: int = 1) -> None: ...
+
+    themes_recompute(workspace=workspace, progress=_Quiet(), actor=user)
+    idea = Idea.objects.filter(workspace=workspace).order_by("id").first()
+    if idea is not None:
+        quote = "Please add an export to CSV of the dashboard"
+        highlight_create(actor=user, note=notes[0], start=0, end=len(quote), importance="important", idea=idea)
 
 
 def main() -> int:

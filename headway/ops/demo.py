@@ -5,6 +5,8 @@ and API use, so the demo also exercises validation and the audit trail. The cont
 the few random choices come from a seeded generator: two runs produce the same portfolio, customers
 and backlog. The strategy (visions, objectives, initiatives, ~150 features) is in ``demo_plan``;
 its objectives are those of the previous and the current quarter, so they follow the calendar.
+The ideas portal is in ``demo_ideas`` and the insights inbox (feedback notes, themes, evidence) in
+``demo_insights``.
 """
 
 from __future__ import annotations
@@ -355,6 +357,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
     """
     from headway.customers.services import company_create, contact_create
     from headway.ops.demo_ideas import build_ideas
+    from headway.ops.demo_insights import build_insights
     from headway.ops.demo_plan import build_strategy_and_backlog
     from headway.ops.people import membership_ensure
     from headway.portfolio.services import component_create, product_create, product_line_create
@@ -415,4 +418,5 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
         workspace=workspace, users=users, products=products, rng=rng, password_hash=make_password(DEMO_PASSWORD),
         progress=progress,
     )  # fmt: skip
+    build_insights(workspace=workspace, users=users, products=products, progress=progress)
     return DemoResult(workspace=workspace, created=True, users=DEMO_USERS, replaced=existing is not None)

@@ -137,12 +137,14 @@ def test_round_trip_reproduces_every_row_exactly(rich, tmp_path):
         "ideas.Notification": 305,
         "ideas.Merge": 1,
         "ideas.FeatureStatusMapping": 0,
-        "insights.NoteImport": 0,
-        "insights.Theme": 0,
-        "insights.FeedbackNote": 0,
-        "insights.Highlight": 0,
-        "insights.LabelCorrection": 0,
-        "insights.ThemeSpace": 0,
+        # The demo's insights inbox (headway/ops/demo_insights.py): 90 notes typed in, forwarded or posted and
+        # 49 from two imports, themes with one fitted space, evidence and two corrected labels.
+        "insights.NoteImport": 2,
+        "insights.Theme": 5,
+        "insights.FeedbackNote": 139,
+        "insights.Highlight": 25,
+        "insights.LabelCorrection": 2,
+        "insights.ThemeSpace": 1,
         "core.AuditEvent": len(before["core.AuditEvent"]),
     }
     path = backup_to_file(tmp_path / "all.json.gz")["counts"] and tmp_path / "all.json.gz"
@@ -246,7 +248,8 @@ def test_restore_refuses_a_database_that_is_not_empty(demo):
         "148 features, 116 feature objectives, 149 feature tags, 148 feature status changes, 15 requirements, "
         "10 feature dependencies, 3 portals, 10 portal products, 19 portal accounts, 7 idea statuses, "
         "5 idea categories, 1 demand settings, 33 ideas, 342 votes, 58 idea comments, 352 subscriptions, "
-        "417 idea events, 305 notifications, 1 merge, 634 audit events). Restore keeps every primary key, so it "
+        "417 idea events, 305 notifications, 1 merge, 2 note imports, 5 themes, 139 feedback notes, 25 highlights, "
+        "2 label corrections, 1 theme space, 756 audit events). Restore keeps every primary key, so it "
         "needs an empty database: point HEADWAY_VAR_DIR or DATABASE_URL at a new one, then restore (the tables "
         "are created automatically)."
     )

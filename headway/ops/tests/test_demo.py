@@ -331,3 +331,41 @@ def test_cli_demo_refuses_a_real_demo_slug(db, capsys):
     assert capsys.readouterr().err == (
         "headway demo: A workspace with slug 'demo' exists and is not the demo workspace.\n"
     )
+
+
+def test_demo_insights_inbox_has_feedback_from_every_channel_themes_and_evidence(demo):
+    from headway.insights.models import FeedbackNote, Highlight, LabelCorrection, NoteImport, Theme, ThemeSpace
+
+    ws = demo.workspace
+    notes = FeedbackNote.objects.filter(workspace=ws)
+    assert notes.count() == 139
+    assert Counter(notes.values_list("source", flat=True)) == {"import": 49, "api": 37, "manual": 34, "email": 19}
+    assert Counter(notes.values_list("channel", flat=True)) == {
+        "Sales call": 34, "NPS survey": 24, "App Store reviews": 25, "Intercom": 20, "Email": 19, "Zendesk": 17,
+    }  # fmt: skip
+    assert Counter(notes.values_list("state", flat=True)) == {"new": 50, "processed": 61, "archived": 19, "snoozed": 9}
+    assert notes.exclude(assignee=None).count() == 109
+    assert notes.exclude(company=None).values("company").distinct().count() == 37
+    assert not notes.filter(kind="").exists() and not notes.filter(sentiment="").exists()  # all classified
+    oldest = timezone.now() - dt.timedelta(weeks=26)
+    assert not notes.filter(received_at__lt=oldest).exists()
+    assert not notes.filter(received_at__gt=timezone.now()).exists()
+    imports = NoteImport.objects.filter(workspace=ws).order_by("filename")
+    assert list(imports.values_list("filename", "status", "created")) == [
+        ("insights-app-reviews.csv", "done", 25), ("nps-survey-export.csv", "done", 24),
+    ]  # fmt: skip
+
+    themes = Theme.objects.filter(workspace=ws)
+    assert ThemeSpace.objects.filter(workspace=ws).count() == 1
+    assert themes.count() == 5
+    assert sorted(themes.filter(pinned=True, renamed=True).values_list("name", flat=True)) == [
+        "Dashboards: speed and exports", "Enterprise security",
+    ]  # fmt: skip
+
+    highlights = Highlight.objects.filter(workspace=ws).select_related("note")
+    assert highlights.count() == 25
+    assert (highlights.filter(feature__isnull=False).count(), highlights.filter(idea__isnull=False).count()) == (23, 2)
+    assert all(h.note.text[h.start : h.end] == h.quote for h in highlights)
+    assert LabelCorrection.objects.filter(workspace=ws).count() == 2
+    actions = Counter(AuditEvent.objects.filter(workspace=ws).values_list("action", flat=True))
+    assert (actions["note.create"], actions["highlight.create"]) == (90, 25)
