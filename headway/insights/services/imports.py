@@ -27,6 +27,7 @@ from headway.insights.importing.reading import read_table
 from headway.insights.models import FeedbackNote, NoteImport, Source
 from headway.insights.services.jobs import JobProgress
 from headway.insights.services.notes import notes_enrich
+from headway.insights.services.themes import themes_recount
 from headway.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -500,6 +501,7 @@ def import_run(*, import_id: int, tick: Callable[[int], Any] | None = None) -> s
         rows=[],
         message="",
     )
+    themes_recount(workspace_id=imp.workspace_id)
     return NoteImport.Status.DONE
 
 

@@ -28,6 +28,7 @@ from headway.core.errors import ValidationFailed
 from headway.core.permissions import Action
 from headway.customers.models import Company, Contact
 from headway.insights.models import MAX_NOTE_CHARS, FeedbackNote, NoteState, Source
+from headway.insights.services.themes import themes_recount
 from headway.workspaces.models import Membership, Workspace
 
 MAX_EMAIL_BYTES = 10 * 1024 * 1024
@@ -223,6 +224,7 @@ def _upsert(workspace: Workspace, channel: str, external_ref: str, values: dict[
                 workspace=workspace, channel=channel, external_ref=external_ref
             )
     words_before = (existing.title, existing.text)
+    existing.previous_theme_id = existing.theme_id  # type: ignore[attr-defined]
     changed = []
     for name, value in values.items():
         attname = f"{name}_id" if name in ("company", "contact", "product", "author", "idea") else name
@@ -297,6 +299,7 @@ def note_create(
             changes={"channel": [None, note.channel]}
             | ({"external_ref": [None, external_ref]} if external_ref else {}),
         )
+        themes_recount(workspace_id=workspace.pk, theme_ids=[note.theme_id, getattr(note, "previous_theme_id", None)])
     note.was_created = created  # type: ignore[attr-defined]
     return note
 
@@ -656,6 +659,7 @@ def notes_from_portal(*, workspace: Workspace, progress: Any) -> int:
     if deleted:
         with transaction.atomic():
             _mirror(workspace.pk, list(_ideas_queryset(workspace.pk).filter(pk__in=deleted)))
+    themes_recount(workspace_id=workspace.pk)
     return len(ids)
 
 
@@ -668,4 +672,7 @@ def note_sync_idea(*, idea_id: int) -> FeedbackNote | None:
         return None
     with transaction.atomic():
         _mirror(workspace_id, list(_ideas_queryset(workspace_id).filter(pk=idea_id)))
-    return FeedbackNote.objects.filter(idea_id=idea_id).first()
+    note = FeedbackNote.objects.filter(idea_id=idea_id).first()
+    if note is not None and note.theme_id is not None:
+        themes_recount(workspace_id=workspace_id, theme_ids=[note.theme_id])
+    return note

@@ -344,6 +344,15 @@ def _write_assignments(rows: list[tuple[int, int | None, float | None]], progres
         cursor.execute("DROP TABLE headway_theme_assign")
 
 
+def themes_recount(*, workspace_id: int, theme_ids: Sequence[int | None] | None = None) -> None:
+    """Bring ``Theme.note_count`` up to date after notes were added or placed outside a recomputation
+    (a note typed in, an import, the portal sync); ``theme_ids`` limits it to those themes."""
+    pks = None if theme_ids is None else [pk for pk in theme_ids if pk is not None]
+    if pks == []:
+        return
+    _recount(Workspace(pk=workspace_id), pks)
+
+
 def _recount(workspace: Workspace, pks: Sequence[int] | None = None) -> None:
     """Theme.note_count = the notes that name the theme (exact, from the database)."""
     qs = Theme.objects.filter(workspace=workspace)

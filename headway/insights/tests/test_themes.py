@@ -233,6 +233,17 @@ def test_a_new_note_about_ads_is_assigned_to_the_ads_theme(clustered):
     assert (off.theme_id, off.theme_score) == (None, None)
 
 
+def test_a_note_typed_in_counts_on_its_theme_at_once(clustered, pm):
+    from headway.insights.services.notes import note_create
+
+    ads = theme_with(clustered, "ads")
+    before = ads.note_count
+    created = note_create(actor=pm, workspace=clustered, text="Too many ads, an ad after every single song")
+    ads.refresh_from_db()
+    assert created.theme_id == ads.pk
+    assert ads.note_count == before + 1 == FeedbackNote.objects.filter(theme=ads).count()
+
+
 @pytest.mark.django_db
 def test_assign_without_a_space_leaves_notes_untouched(workspace):
     t = theme(workspace, "Manual")
