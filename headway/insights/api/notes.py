@@ -21,7 +21,7 @@ from ninja import Query, Router, Status
 
 from headway.core import permissions
 from headway.core.api import Page, paginate, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound, ValidationFailed
+from headway.core.errors import HeadwayError, NotFound
 from headway.core.permissions import Action
 from headway.insights import schemas_notes as s
 from headway.insights.api import evidence
@@ -128,17 +128,15 @@ def note_create(request: HttpRequest, data: s.NoteIn) -> Status:
     "Content-Type message/rfc822. The subject becomes the title (without Re:/Fwd:), the plain-text body the text "
     "(or the HTML body as plain text), the Message-ID the reference (the same message again updates the note: "
     "200). When a workspace member forwards a customer's message, the customer is the original sender and the "
-    "member the author. A message that cannot be read is a 400 saying what is wrong.",
+    "member the author. A message that cannot be read is a 422 saying what is wrong.",
     openapi_extra={"requestBody": EMAIL_BODY},
 )
 def note_from_email(request: HttpRequest) -> Status:
     workspace = workspace_of(request)
     permissions.require(request.user, Action.FEEDBACK_ADD, workspace)
-    try:
-        note = services.note_from_email(actor=request.user, workspace=workspace, raw=request.body)
-    except ValidationFailed as exc:
-        # A message that cannot be read is a bad request, not a bad value of a field.
-        raise HeadwayError(exc.message, fields=exc.fields, code="bad_message") from exc
+    # A message that cannot be read is a 422 naming what is wrong (the body is well-formed bytes the
+    # schema allows, so it is unprocessable rather than a bad request).
+    note = services.note_from_email(actor=request.user, workspace=workspace, raw=request.body)
     return Status(201 if note.was_created else 200, _note(request, note.pk))  # type: ignore[attr-defined]
 
 

@@ -141,10 +141,10 @@ def test_email_endpoint(workspace, contributor, api_client):
     again = client.post("/api/v1/insights/email", raw, content_type="message/rfc822")
     assert (again.status_code, again.json()["id"]) == (200, out["id"])
     bad = client.post("/api/v1/insights/email", b"hello", content_type="message/rfc822")
-    assert bad.status_code == 400
-    assert bad.json()["error"]["message"].startswith("message: This is not an email message")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "validation_error")
+    assert bad.json()["error"]["fields"]["message"][0].startswith("This is not an email message")
     empty = client.post("/api/v1/insights/email", b"", content_type="message/rfc822")
-    assert (empty.status_code, empty.json()["error"]["message"]) == (400, "message: The message is empty.")
+    assert (empty.status_code, empty.json()["error"]["fields"]) == (422, {"message": ["The message is empty."]})
     assert FeedbackNote.objects.count() == 1
 
 
