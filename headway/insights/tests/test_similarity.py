@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -174,94 +172,3 @@ def test_similar_to_note_loads_for_display(workspace, viewer, fixture, django_as
 def test_similar_to_note_outsider_404(outsider, fixture):
     with pytest.raises(NotFound):
         similar_to_note(user=outsider, note=fixture["ads_email"])
-
-
-# --- speed (HEADWAY_BENCH=1: 100,000 notes; figures in /work/notes/duplicates-figures.md) ------------
-
-
-@pytest.mark.skipif(not os.environ.get("HEADWAY_BENCH"), reason="set HEADWAY_BENCH=1 to measure at 100,000 notes")
-def test_lookup_speed_at_100k_notes(workspace, viewer, web_client):
-    import csv
-    import statistics
-    import time
-
-    from django.urls import reverse
-
-    from headway.insights.selectors import duplicates as selector
-
-    path = next(
-        p / "spotify-reviews.csv"
-        for p in (Path(os.environ.get("HEADWAY_SHARED_DATA", "/nonexistent")), ROOT.parent / "shared" / "data",
-                  Path("/work/shared/data"))
-        if (p / "spotify-reviews.csv").exists()
-    )  # fmt: skip
-    with path.open(encoding="utf-8") as fh:
-        reviews = [row["content"] for row in csv.DictReader(fh) if row["content"].strip()]
-    channels = ["App Store", "Google Play", "Email", "Zendesk", "Sales call"]
-    suffixes = ["", " Please fix.", " Thanks!", " (Android)", " — premium user", " 5 stars", " iPhone", " again",
-                " since the update", " on my tablet"]  # fmt: skip
-    now = timezone.now()
-    rows, n = [], 0
-    for round_ in range(10):
-        for k, text in enumerate(reviews):
-            n += 1
-            rows.append(
-                FeedbackNote(
-                    workspace=workspace,
-                    source=Source.IMPORT,
-                    channel=channels[(k + round_) % 5],
-                    text=text + suffixes[round_],
-                    received_at=now - dt.timedelta(seconds=n),
-                )
-            )
-    rows = rows[:100_000]
-    FeedbackNote.objects.bulk_create(rows, batch_size=5000)
-    assert FeedbackNote.objects.filter(workspace=workspace).count() == len(rows)
-
-    started = time.perf_counter()
-    similarity.warm(workspace)
-    build = time.perf_counter() - started
-
-    queries = reviews[::50][:200]
-    timings = []
-    for text in queries:
-        t = time.perf_counter()
-        similar_feedback(workspace=workspace, text=text, limit=10)
-        timings.append((time.perf_counter() - t) * 1000)
-    fresh = note(workspace, "Karaoke mode with synced lyrics on the lock screen", channel="Email")
-    t = time.perf_counter()
-    found = similar_feedback(workspace=workspace, text="karaoke synced lyrics lock screen")
-    after_create = (time.perf_counter() - t) * 1000
-    assert found[0] == Match("note", fresh.pk, found[0].score)
-
-    selector.clear_cache()
-    t = time.perf_counter()
-    result = selector.duplicate_clusters(user=viewer, workspace=workspace)
-    clusters_s = time.perf_counter() - t
-    client = web_client(viewer)
-    url = reverse("insights:duplicates", kwargs={"ws": workspace.slug})
-    selector.clear_cache()
-    t = time.perf_counter()
-    assert client.get(url).status_code == 200
-    page_cold = time.perf_counter() - t
-    t = time.perf_counter()
-    assert client.get(url).status_code == 200
-    page_warm = time.perf_counter() - t
-    # A note triaged: the clusters are computed again, only the rows of feedback not seen before are transformed.
-    newest = FeedbackNote.objects.filter(workspace=workspace).order_by("-received_at").first()
-    FeedbackNote.objects.filter(pk=newest.pk).update(state="processed", updated_at=timezone.now())
-    t = time.perf_counter()
-    assert client.get(url).status_code == 200
-    page_changed = time.perf_counter() - t
-
-    timings.sort()
-    report = (
-        f"notes={len(rows)} index build={build:.1f}s lookups={len(timings)} "
-        f"median={statistics.median(timings):.1f}ms p95={timings[int(len(timings) * 0.95) - 1]:.1f}ms "
-        f"max={timings[-1]:.1f}ms after-create={after_create:.1f}ms | clusters over {result.scanned} inbox notes: "
-        f"{clusters_s:.2f}s ({len(result.clusters)} clusters) page cold={page_cold:.2f}s cached={page_warm:.3f}s "
-        f"after a triage={page_changed:.2f}s"
-    )
-    print(report)
-    Path(os.environ.get("HEADWAY_BENCH_OUT", "/tmp/duplicates-bench.txt")).write_text(report + "\n")
-    assert statistics.median(timings) < 50

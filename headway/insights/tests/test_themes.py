@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import time
 from functools import cache
 from pathlib import Path
 
@@ -272,12 +271,10 @@ def test_assign_caches_the_space_and_checks_the_version_with_queries(clustered, 
 
 
 @pytest.mark.django_db
-def test_assign_ten_thousand_notes_is_fast(clustered):
+def test_assign_ten_thousand_notes_in_one_call(clustered):
+    """One call places a whole import batch (its speed is measured in bench/insights.py)."""
     notes = [FeedbackNote(workspace=clustered, text=text) for text in (reviews(5000) * 2)]
-    svc.themes_assign(clustered.pk, notes[:10])  # loads the space
-    start = time.perf_counter()
     svc.themes_assign(clustered.pk, notes)
-    assert time.perf_counter() - start < 2.0  # well under 1 s alone; the machine is shared in CI
     assert sum(n.theme_id is not None for n in notes) >= 7000
 
 
