@@ -117,6 +117,10 @@ class HighlightIn(StrictIn):
     idea_id: Id | None = Field(None, description="The idea the passage is evidence for (or feature_id).")
 
 
+class HighlightPatchIn(StrictIn):
+    importance: ImportanceName
+
+
 class HighlightOut(Schema):
     id: int
     note_id: int
@@ -256,6 +260,21 @@ def highlight_delete(request: HttpRequest, highlight_id: int) -> Status:
     found: Highlight = permissions.get_or_404(qs, pk=highlight_id)
     highlight_services.highlight_delete(actor=request.user, highlight=found)
     return Status(204, None)
+
+
+@router.patch(
+    "/highlights/{highlight_id}",
+    response=responses({200: HighlightOut}),
+    summary="Change a highlight's importance",
+    description="PMs and up. The demand the passage adds to its feature or idea follows the new importance.",
+)
+def highlight_patch(request: HttpRequest, highlight_id: int, data: HighlightPatchIn) -> Highlight:
+    workspace = workspace_of(request)
+    qs = permissions.scope(Highlight.objects.all(), request.user, workspace, Action.INSIGHT_VIEW)
+    found: Highlight = permissions.get_or_404(qs, pk=highlight_id)
+    return highlight_services.highlight_update_importance(
+        actor=request.user, highlight=found, importance=data.importance
+    )
 
 
 @router.get(

@@ -204,3 +204,21 @@ def note_neighbours(
     nxt = qs.filter(after).order_by(*order_next).values_list("pk", flat=True).first()
     prev = qs.filter(before).order_by(*order_prev).values_list("pk", flat=True).first()
     return prev, nxt
+
+
+def portal_mirror_status(*, user: Any, workspace: Any) -> dict[str, Any]:
+    """How many of the workspace's portal ideas have their note in the inbox, and the portal-sync job
+    running now (if any): the imports page offers to bring the missing ones in."""
+    from headway.ideas.models import Idea
+    from headway.insights.models import InsightJob
+
+    permissions.require(user, Action.INSIGHT_VIEW, workspace)
+    ideas = Idea.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    active = [InsightJob.Status.QUEUED, InsightJob.Status.RUNNING]
+    return {
+        "ideas": ideas.count(),
+        "mirrored": ideas.filter(insight_note__isnull=False).count(),
+        "job": InsightJob.objects.filter(workspace=workspace, kind=InsightJob.Kind.PORTAL_SYNC, status__in=active)
+        .order_by("-id")
+        .first(),
+    }

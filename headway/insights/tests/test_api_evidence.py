@@ -79,7 +79,7 @@ def test_patch_errors_name_the_field_and_change_nothing(api_client, pm, viewer, 
     assert FeedbackNote.objects.get(pk=note.pk).state == "new"
 
 
-def test_highlight_create_and_delete(api_client, pm, note, feature):
+def test_highlight_create_and_delete(api_client, pm, viewer, note, feature):
     client = api_client(pm)
     response = client.post(
         f"/api/v1/insights/{note.pk}/highlights",
@@ -100,6 +100,15 @@ def test_highlight_create_and_delete(api_client, pm, note, feature):
         content_type="application/json",
     )
     assert again.status_code == 409
+    changed = patch(client, f"/api/v1/highlights/{body['id']}", {"importance": "nice_to_have"})
+    assert (changed.status_code, changed.json()["importance"], changed.json()["demand"]) == (
+        200,
+        "nice_to_have",
+        "3.00",
+    )
+    assert patch(client, f"/api/v1/highlights/{body['id']}", {"importance": "urgent"}).status_code == 422
+    refused = patch(api_client(viewer), f"/api/v1/highlights/{body['id']}", {"importance": "critical"})
+    assert (refused.status_code, Highlight.objects.get().importance) == (403, "nice_to_have")
     assert client.delete(f"/api/v1/highlights/{body['id']}").status_code == 204
     assert Highlight.objects.count() == 0
     assert client.delete(f"/api/v1/highlights/{body['id']}").status_code == 404

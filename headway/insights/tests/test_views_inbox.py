@@ -281,6 +281,13 @@ def test_highlight_from_the_note_page(web_client, pm, leader, workspace, data):
     assert f'The <mark id="mark-4" data-highlights="{made.pk}">export</mark> crashes every time' in html
     response = client.post(url(note.pk, "highlights"), {"start": 4, "end": 99, "target": f"feature:{feature.pk}"})
     assert Highlight.objects.count() == 1
+    response = client.post(f"{INBOX}highlights/{made.pk}/importance/", {"importance": "nice_to_have"})
+    assert response["Location"] == url(note.pk) + f"#highlight-{made.pk}"
+    made.refresh_from_db()
+    assert (made.importance, made.demand) == ("nice_to_have", Decimal("3.00"))  # nice to have 1 × strategic 3
+    client.post(f"{INBOX}highlights/{made.pk}/importance/", {"importance": "urgent"})
+    made.refresh_from_db()
+    assert made.importance == "nice_to_have"
     client.post(f"{INBOX}highlights/{made.pk}/delete/")
     assert Highlight.objects.count() == 0
 

@@ -21,8 +21,10 @@ from headway.core.htmx import is_scripted, render_page, ws_url
 from headway.core.permissions import Action
 from headway.insights.importing.mapping import FIELDS
 from headway.insights.importing.reading import max_bytes, max_rows, max_size_text
-from headway.insights.models import NoteImport
+from headway.insights.models import InsightJob, NoteImport
+from headway.insights.selectors.notes import portal_mirror_status
 from headway.insights.services import imports as service
+from headway.insights.services.jobs import job_start
 
 LIST_SIZE = 50
 PROBLEMS_SHOWN = 200
@@ -71,8 +73,22 @@ def imports(request: HttpRequest) -> HttpResponse:
         "imports": list(qs.order_by("-created_at", "-id")[:LIST_SIZE]),
         "can_manage": _can_manage(request),
         "tab": "imports",
+        "portal": portal_mirror_status(user=request.user, workspace=request.workspace),
     }
     return render_page(request, "insights/imports.html", context)
+
+
+@login_required
+@require_POST
+def portal_sync(request: HttpRequest) -> HttpResponse:
+    """Bring every portal idea into the inbox (new ideas arrive by themselves; this backfills)."""
+    job = job_start(actor=request.user, workspace=request.workspace, kind=InsightJob.Kind.PORTAL_SYNC)
+    if is_scripted(request):
+        job.refresh_from_db()
+        active = job.status in (InsightJob.Status.QUEUED, InsightJob.Status.RUNNING)
+        return render_page(request, "insights/_job.html", {"job": job, "active": active})
+    messages.success(request, "Bringing the portal ideas into the inbox in the background.")
+    return redirect(ws_url(request, "insights:imports"))
 
 
 @login_required
@@ -201,6 +217,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("imports/", imports, name="imports"),
+    path("imports/portal-sync/", portal_sync, name="portal_sync"),
     path("imports/upload/", import_upload, name="import_upload"),
     path("imports/<int:pk>/", import_preview, name="import_preview"),
     path("imports/<int:pk>/confirm/", import_confirm, name="import_confirm"),

@@ -490,6 +490,23 @@ def highlight_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def highlight_importance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change how much a linked passage matters (and so the demand it adds to its feature or idea)."""
+    user, workspace = request.user, request.workspace
+    qs = permissions.scope(Highlight.objects.select_related("note"), user, workspace, Action.INSIGHT_VIEW)
+    found: Highlight = permissions.get_or_404(qs, pk=pk)
+    try:
+        highlight_services.highlight_update_importance(
+            actor=user, highlight=found, importance=request.POST.get("importance", "")
+        )
+        messages.success(request, f"Importance set to {found.get_importance_display().lower()}.")
+    except HeadwayError as exc:
+        messages.error(request, exc.message_without_field)
+    return _back_to_note(request, found.note, f"#highlight-{found.pk}")
+
+
+@login_required
 def evidence_search(request: HttpRequest) -> HttpResponse:
     """Features and ideas to link a passage to, by title, PAY-12 or #42 (the note page's popover)."""
     q = request.GET.get("q", "")[:200]
@@ -510,4 +527,5 @@ urlpatterns = [
     path("notes/<int:pk>/label/", note_label, name="note_label"),
     path("notes/<int:pk>/highlights/", highlight_create, name="highlight_create"),
     path("highlights/<int:pk>/delete/", highlight_delete, name="highlight_delete"),
+    path("highlights/<int:pk>/importance/", highlight_importance, name="highlight_importance"),
 ]
