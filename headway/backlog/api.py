@@ -12,8 +12,6 @@ requirements, dependencies, comments, links, statuses and saved views are delete
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models.functions import Lower
@@ -25,8 +23,8 @@ from headway.backlog import selectors, services
 from headway.backlog.filters import FeatureFilters
 from headway.backlog.models import Feature, FeatureDependency, Tag
 from headway.core import permissions
-from headway.core.api import Page, paginate, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound
+from headway.core.api import Page, api_field_names, paginate, responses, workspace_of
+from headway.core.errors import NotFound
 from headway.core.permissions import Action
 from headway.portfolio.models import Component, Product
 from headway.strategy.models import Initiative
@@ -43,21 +41,6 @@ _RENAMES = {
     "blocker": "blocked_by",
     "features": "feature_ids",
 }
-
-
-@contextmanager
-def _api_names(**renames: str) -> Iterator[None]:
-    """Services name fields as Python does (``owner``); clients sent ``owner_id``."""
-    renames = renames or _RENAMES
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {renames.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in renames.items():
-            if exc.message.startswith(f"{old}: "):
-                rest = exc.message[len(old) + 2 :]
-                exc.message = rest if new == "__all__" else f"{new}: {rest}"
-        raise
 
 
 def _missing(field: str, what: str, pk: int) -> NotFound:
@@ -184,7 +167,7 @@ def feature_bulk(request: HttpRequest, data: s.BulkIn) -> dict:
             if data.initiative_id is None
             else _scoped(request, Initiative, data.initiative_id, "initiative_id", "initiative", Action.BACKLOG_VIEW)
         )
-    with _api_names():
+    with api_field_names(_RENAMES):
         updated = services.feature_bulk_update(
             actor=request.user,
             workspace=workspace,
@@ -213,7 +196,7 @@ def feature_create(request: HttpRequest, data: s.FeatureIn) -> Status:
     body = data.model_dump()
     product = _ref_product(request, body["product_id"])
     fields = _refs(request, body, product)
-    with _api_names():
+    with api_field_names(_RENAMES):
         feature = services.feature_create(actor=request.user, workspace=workspace, product=product, **fields)
     return Status(201, feature)
 
@@ -232,7 +215,7 @@ def feature_update(request: HttpRequest, feature_id: int, data: s.FeaturePatch) 
     fields = _refs(request, body, product)
     if "product_id" in body:
         fields["product"] = product
-    with _api_names():
+    with api_field_names(_RENAMES):
         return services.feature_update(actor=request.user, feature=feature, **fields)
 
 
@@ -354,7 +337,7 @@ def dependency_add(request: HttpRequest, feature_id: int, data: s.DependencyIn) 
     else:
         blocker, blocked = feature, _ref_feature(request, data.blocks, "blocks")  # type: ignore[arg-type]
     renames = {"blocker": "blocked_by" if data.blocked_by is not None else "__all__", "blocked": "blocks"}
-    with _api_names(**renames):
+    with api_field_names(renames):
         dependency = services.dependency_add(actor=request.user, blocker=blocker, blocked=blocked)
     return Status(201, dependency)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.conf import settings
@@ -255,3 +256,21 @@ __all__ = [
     "responses",
     "settings",
 ]
+
+
+@contextlib.contextmanager
+def api_field_names(renames: Mapping[str, str]) -> Iterator[None]:
+    """Services name fields as Python does (``owner``); API clients sent ``owner_id``. Inside this
+    block a HeadwayError's fields and message prefix are renamed to what the client sent
+    (``"__all__"`` drops the prefix: the error is about the request as a whole)."""
+    from headway.core.errors import HeadwayError
+
+    try:
+        yield
+    except HeadwayError as exc:
+        exc.fields = {renames.get(k, k): v for k, v in exc.fields.items()}
+        for old, new in renames.items():
+            if exc.message.startswith(f"{old}: "):
+                rest = exc.message[len(old) + 2 :]
+                exc.message = rest if new == "__all__" else f"{new}: {rest}"
+        raise

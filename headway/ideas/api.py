@@ -17,8 +17,6 @@ are deleted softly (``DELETE /ideas/{id}``: they leave every list and portal, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,8 +24,8 @@ from ninja import Query, Router, Status
 
 from headway.backlog.models import Feature
 from headway.core import permissions
-from headway.core.api import Page, paginate, responses, workspace_of
-from headway.core.errors import Conflict, HeadwayError, NotFound
+from headway.core.api import Page, api_field_names, paginate, responses, workspace_of
+from headway.core.errors import Conflict, NotFound
 from headway.core.permissions import Action
 from headway.customers.models import Company, Contact
 from headway.ideas import schemas as s
@@ -71,19 +69,6 @@ EVENTS_DESCRIPTION = (
     "(ids and public text, never internal comments), and `delivered_at` stays empty until a webhook "
     "integration delivers it."
 )
-
-
-@contextmanager
-def _api_names() -> Iterator[None]:
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {_RENAMES.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in _RENAMES.items():
-            if exc.message.startswith(f"{old}: "):
-                rest = exc.message[len(old) + 2 :]
-                exc.message = rest if new == "__all__" else f"{new}: {rest}"
-        raise
 
 
 def _missing(field: str, what: str, pk: int) -> NotFound:
@@ -170,7 +155,7 @@ def portal_create(request: HttpRequest, data: s.PortalIn) -> Status:
     workspace = workspace_of(request)
     products = [_product(request, pk, "product_ids") for pk in dict.fromkeys(data.product_ids)]
     body = data.model_dump(exclude={"product_ids", "allowed_domains"})
-    with _api_names():
+    with api_field_names(_RENAMES):
         portal = services.portal_create(
             actor=request.user,
             workspace=workspace,
@@ -200,7 +185,7 @@ def portal_update(request: HttpRequest, portal_id: int, data: s.PortalPatch) -> 
         fields["products"] = [_product(request, pk, "product_ids") for pk in dict.fromkeys(fields.pop("product_ids"))]
     if "allowed_domains" in fields:
         fields["allowed_domains"] = "\n".join(fields["allowed_domains"])
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.portal_update(actor=request.user, portal=portal, **fields)
     return _portal(request, portal_id)
 
@@ -283,7 +268,7 @@ def idea_create(request: HttpRequest, data: s.IdeaIn) -> Status:
         fields["on_behalf_contact"] = _contact(request, data.on_behalf_contact_id, "on_behalf_contact_id")
     if data.on_behalf_company_id is not None:
         fields["on_behalf_company"] = _company(request, data.on_behalf_company_id, "on_behalf_company_id")
-    with _api_names():
+    with api_field_names(_RENAMES):
         idea = services.idea_create(
             actor=request.user, portal=portal, ip_address=request.META.get("REMOTE_ADDR"), **fields
         )
@@ -311,7 +296,7 @@ def idea_update(request: HttpRequest, idea_id: int, data: s.IdeaPatch) -> Idea:
     if "category_id" in fields:
         pk = fields.pop("category_id")
         fields["category"] = None if pk is None else _category(request, pk)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_update(actor=request.user, idea=idea, **fields)
     return _fresh(request, idea)
 
@@ -337,7 +322,7 @@ def idea_delete(request: HttpRequest, idea_id: int) -> Status:
 def idea_status(request: HttpRequest, idea_id: int, data: s.IdeaStatusIn) -> Idea:
     idea = _idea(request, idea_id)
     status = _ref(request, IdeaStatus.objects.all(), data.status_id, "status_id", "idea status", Action.IDEA_VIEW)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_status_change(actor=request.user, idea=idea, status=status, message=data.message)
     return _fresh(request, idea)
 
@@ -350,7 +335,7 @@ def idea_status(request: HttpRequest, idea_id: int, data: s.IdeaStatusIn) -> Ide
 )
 def idea_approve(request: HttpRequest, idea_id: int) -> Idea:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_approve(actor=request.user, idea=idea)
     return _fresh(request, idea)
 
@@ -363,7 +348,7 @@ def idea_approve(request: HttpRequest, idea_id: int) -> Idea:
 )
 def idea_reject(request: HttpRequest, idea_id: int) -> Idea:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_reject(actor=request.user, idea=idea)
     return _fresh(request, idea)
 
@@ -394,7 +379,7 @@ def vote_list(request: HttpRequest, idea_id: int, filters: Query[s.IdeaListPage]
 )
 def vote_cast(request: HttpRequest, idea_id: int, data: s.IdeaVoteIn) -> Vote:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         if data.company_id is None and data.contact_id is None:
             vote = services.vote_cast(actor=request.user, idea=idea, importance=data.importance)
         else:
@@ -425,7 +410,7 @@ def vote_proxy_retract(request: HttpRequest, idea_id: int, company_id: int) -> S
         permissions.scope(Company.objects.all(), request.user, workspace_of(request), Action.CUSTOMER_VIEW),
         pk=company_id,
     )
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.vote_proxy_retract(actor=request.user, idea=idea, company=company)
     return Status(204, None)
 
@@ -454,7 +439,7 @@ def comment_list(request: HttpRequest, idea_id: int, filters: Query[s.IdeaListPa
 )
 def comment_add(request: HttpRequest, idea_id: int, data: s.IdeaCommentIn) -> Status:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         comment = services.comment_add(actor=request.user, idea=idea, body=data.body, internal=data.internal)
     return Status(201, IdeaComment.objects.select_related("author").get(pk=comment.pk))
 
@@ -474,7 +459,7 @@ def idea_merge(request: HttpRequest, idea_id: int, data: s.IdeaMergeIn) -> Idea:
     target = _ref(
         request, Idea.objects.filter(deleted_at__isnull=True), data.target_id, "target_id", "idea", Action.IDEA_VIEW
     )
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_merge(actor=request.user, source=source, target=target)
     return _fresh(request, source)
 
@@ -487,7 +472,7 @@ def idea_merge(request: HttpRequest, idea_id: int, data: s.IdeaMergeIn) -> Idea:
 )
 def idea_unmerge(request: HttpRequest, idea_id: int) -> Idea:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_unmerge(actor=request.user, idea=idea)
     return _fresh(request, idea)
 
@@ -505,7 +490,7 @@ def idea_unmerge(request: HttpRequest, idea_id: int) -> Idea:
 def idea_link_feature(request: HttpRequest, idea_id: int, data: s.IdeaFeatureIn) -> Idea:
     idea = _idea(request, idea_id)
     feature = _feature(request, data.feature_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_link_feature(actor=request.user, idea=idea, feature=feature)
     return _fresh(request, idea)
 
@@ -518,7 +503,7 @@ def idea_link_feature(request: HttpRequest, idea_id: int, data: s.IdeaFeatureIn)
 )
 def idea_unlink_feature(request: HttpRequest, idea_id: int) -> Status:
     idea = _idea(request, idea_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         services.idea_unlink_feature(actor=request.user, idea=idea)
     return Status(204, None)
 
@@ -533,7 +518,7 @@ def idea_unlink_feature(request: HttpRequest, idea_id: int) -> Status:
 def idea_promote(request: HttpRequest, idea_id: int, data: s.IdeaPromoteIn) -> Status:
     idea = _idea(request, idea_id)
     product = None if data.product_id is None else _product(request, data.product_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         feature = services.idea_promote(actor=request.user, idea=idea, product=product, title=data.title)
     feature = _feature(request, feature.pk)
     return Status(201, {"idea": _fresh(request, idea), "feature": feature})

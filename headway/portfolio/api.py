@@ -11,8 +11,6 @@ the body field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,8 +18,19 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from headway.core.api import MAX_PAGE, MAX_PAGE_SIZE, Id, Matching, Page, StrictIn, paginate, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound
+from headway.core.api import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    Id,
+    Matching,
+    Page,
+    StrictIn,
+    api_field_names,
+    paginate,
+    responses,
+    workspace_of,
+)
+from headway.core.errors import NotFound
 from headway.portfolio import selectors, services
 from headway.portfolio.models import Component, Product, ProductLine, product_key_validator
 
@@ -183,19 +192,6 @@ class ComponentFilters(PortfolioPageFilters):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _api_field_names(**renames: str) -> Iterator[None]:
-    """Services name fields as Python does (``owner``); clients sent ``owner_id``."""
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {renames.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in renames.items():
-            if exc.message.startswith(f"{old}: "):
-                exc.message = f"{new}: {exc.message[len(old) + 2 :]}"
-        raise
-
-
 def _line_ref(request: HttpRequest, line_id: int, field: str = "product_line_id") -> ProductLine:
     workspace = workspace_of(request)  # outside the try: a non-member gets the plain 404, no field named
     try:
@@ -326,7 +322,7 @@ def product_create(request: HttpRequest, data: ProductIn) -> Status:
     fields = data.model_dump()
     line = _line_ref(request, fields.pop("product_line_id"))
     fields["owner"] = fields.pop("owner_id")
-    with _api_field_names(owner="owner_id", product_line="product_line_id"):
+    with api_field_names(dict(owner="owner_id", product_line="product_line_id")):
         product = services.product_create(
             actor=request.user, workspace=workspace_of(request), product_line=line, **fields
         )
@@ -346,7 +342,7 @@ def product_update(request: HttpRequest, product_id: int, data: ProductPatch) ->
     fields = data.model_dump(exclude_unset=True)
     if "owner_id" in fields:
         fields["owner"] = fields.pop("owner_id")
-    with _api_field_names(owner="owner_id"):
+    with api_field_names(dict(owner="owner_id")):
         return services.product_update(actor=request.user, product=product, **fields)
 
 
@@ -378,7 +374,7 @@ def product_restore(request: HttpRequest, product_id: int) -> Product:
 def product_move(request: HttpRequest, product_id: int, data: ProductMoveIn) -> Product:
     product = _product(request, product_id)
     line = _line_ref(request, data.product_line_id) if data.product_line_id is not None else None
-    with _api_field_names(product_line="product_line_id"):
+    with api_field_names(dict(product_line="product_line_id")):
         return services.product_move(actor=request.user, product=product, position=data.position, product_line=line)
 
 
@@ -411,7 +407,7 @@ def component_get(request: HttpRequest, component_id: int) -> Component:
 )
 def component_create(request: HttpRequest, data: ComponentIn) -> Status:
     product = _product_ref(request, data.product_id)
-    with _api_field_names(product="product_id"):
+    with api_field_names(dict(product="product_id")):
         component = services.component_create(
             actor=request.user, product=product, name=data.name, description=data.description
         )
@@ -459,5 +455,5 @@ def component_restore(request: HttpRequest, component_id: int) -> Component:
 def component_move(request: HttpRequest, component_id: int, data: ComponentMoveIn) -> Component:
     component = _component(request, component_id)
     product = _product_ref(request, data.product_id) if data.product_id is not None else None
-    with _api_field_names(product="product_id"):
+    with api_field_names(dict(product="product_id")):
         return services.component_move(actor=request.user, component=component, position=data.position, product=product)

@@ -13,15 +13,13 @@ of the error name the body field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from headway.core.api import Page, paginate, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound, ValidationFailed
+from headway.core.api import Page, api_field_names, paginate, responses, workspace_of
+from headway.core.errors import NotFound, ValidationFailed
 from headway.portfolio import selectors as portfolio
 from headway.portfolio.models import Product, ProductLine
 from headway.strategy import progress as rule
@@ -57,19 +55,6 @@ NO_DELETE = " Nothing is deleted: use POST …/archive (reversible with …/rest
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def _api_field_names(**renames: str) -> Iterator[None]:
-    """Services name fields as Python does (``owner``); clients sent ``owner_id``."""
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {renames.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in renames.items():
-            if exc.message.startswith(f"{old}: "):
-                exc.message = f"{new}: {exc.message[len(old) + 2 :]}"
-        raise
 
 
 def _ref(request: HttpRequest, field: str, what: str, getter: Any, pk: int | None) -> Any:
@@ -218,7 +203,7 @@ def objective_create(request: HttpRequest, data: ObjectiveIn) -> Status:
         if fields["ends_on"] is None:
             msg = "Give the end date of custom dates."
             raise ValidationFailed(f"ends_on: {msg}", fields={"ends_on": [msg]})
-    with _api_field_names(**_OBJECTIVE_RENAMES):
+    with api_field_names(_OBJECTIVE_RENAMES):
         objective = services.objective_create(actor=request.user, workspace=workspace, **fields)
     return Status(201, _objective_out(request, objective))
 
@@ -233,7 +218,7 @@ def objective_create(request: HttpRequest, data: ObjectiveIn) -> Status:
 def objective_update(request: HttpRequest, objective_id: int, data: ObjectivePatch) -> Objective:
     objective = _objective(request, objective_id)
     fields = _objective_refs(request, data.model_dump(exclude_unset=True))
-    with _api_field_names(**_OBJECTIVE_RENAMES):
+    with api_field_names(_OBJECTIVE_RENAMES):
         services.objective_update(actor=request.user, objective=objective, **fields)
     return _objective_out(request, objective)
 
@@ -248,7 +233,7 @@ def objective_update(request: HttpRequest, objective_id: int, data: ObjectivePat
 def objective_move(request: HttpRequest, objective_id: int, data: ObjectiveMoveIn) -> Objective:
     objective = _objective(request, objective_id)
     parent = _objective_ref(request, data.parent_id)
-    with _api_field_names(**_OBJECTIVE_RENAMES):
+    with api_field_names(_OBJECTIVE_RENAMES):
         services.objective_move(actor=request.user, objective=objective, parent=parent, position=data.position)
     return _objective_out(request, objective)
 
@@ -341,7 +326,7 @@ def key_result_get(request: HttpRequest, key_result_id: int) -> KeyResult:
 def key_result_create(request: HttpRequest, data: KeyResultIn) -> Status:
     fields = data.model_dump()
     objective = _objective_ref(request, fields.pop("objective_id"), field="objective_id")
-    with _api_field_names(objective="objective_id"):
+    with api_field_names(dict(objective="objective_id")):
         key_result = services.key_result_create(actor=request.user, objective=objective, **fields)
     return Status(201, _kr_out(key_result))
 
@@ -416,7 +401,7 @@ def initiative_get(request: HttpRequest, initiative_id: int) -> Initiative:
 )
 def initiative_create(request: HttpRequest, data: InitiativeIn) -> Status:
     workspace = workspace_of(request)
-    with _api_field_names(**_INITIATIVE_RENAMES):
+    with api_field_names(_INITIATIVE_RENAMES):
         initiative = services.initiative_create(
             actor=request.user, workspace=workspace, **_initiative_fields(data.model_dump())
         )
@@ -432,7 +417,7 @@ def initiative_create(request: HttpRequest, data: InitiativeIn) -> Status:
 )
 def initiative_update(request: HttpRequest, initiative_id: int, data: InitiativePatch) -> Initiative:
     initiative = _initiative(request, initiative_id)
-    with _api_field_names(**_INITIATIVE_RENAMES):
+    with api_field_names(_INITIATIVE_RENAMES):
         services.initiative_update(
             actor=request.user, initiative=initiative, **_initiative_fields(data.model_dump(exclude_unset=True))
         )
@@ -490,7 +475,7 @@ def vision_create(request: HttpRequest, data: VisionIn) -> Status:
     workspace = workspace_of(request)
     fields = data.model_dump()
     product = _product_ref(request, fields.pop("product_id"))
-    with _api_field_names(product="product_id"):
+    with api_field_names(dict(product="product_id")):
         vision = services.vision_create(actor=request.user, workspace=workspace, product=product, **fields)
     return Status(201, vision)
 

@@ -22,8 +22,6 @@ workspace (the error's ``fields`` name the body field); 403 when the role may no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
 from django.http import HttpRequest
@@ -31,8 +29,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from headway.core import permissions
-from headway.core.api import Id, StrictIn, responses, workspace_of
-from headway.core.errors import HeadwayError
+from headway.core.api import Id, StrictIn, api_field_names, responses, workspace_of
 from headway.core.permissions import Action
 from headway.insights.models import FeedbackNote, Highlight
 from headway.insights.selectors.duplicates import Member, duplicate_clusters
@@ -43,19 +40,6 @@ router = Router(tags=["insights"])
 
 ImportanceName = Literal["nice_to_have", "important", "critical"]
 _RENAMES = {"idea": "idea_id", "portal": "portal_id", "feature": "feature_id"}
-
-
-@contextmanager
-def _api_names() -> Iterator[None]:
-    """Services name fields as Python does (``portal``); clients sent ``portal_id``."""
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {_RENAMES.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in _RENAMES.items():
-            if exc.message.startswith(f"{old}: "):
-                exc.message = f"{new}: {exc.message[len(old) + 2 :]}"
-        raise
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -214,7 +198,7 @@ def similar(request: HttpRequest, note_id: int, filters: Query[SimilarQuery]) ->
 )
 def to_idea(request: HttpRequest, data: ClusterIdeaIn) -> dict:
     workspace = workspace_of(request)
-    with _api_names():
+    with api_field_names(_RENAMES):
         idea = cluster_to_idea(
             actor=request.user,
             workspace=workspace,
@@ -239,7 +223,7 @@ def to_idea(request: HttpRequest, data: ClusterIdeaIn) -> dict:
 )
 def to_feature(request: HttpRequest, data: ClusterFeatureIn) -> dict:
     workspace = workspace_of(request)
-    with _api_names():
+    with api_field_names(_RENAMES):
         made = cluster_link_feature(
             actor=request.user,
             workspace=workspace,

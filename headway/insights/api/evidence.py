@@ -16,8 +16,6 @@ member reads evidence.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -28,8 +26,8 @@ from pydantic import Field
 
 from headway.backlog.models import Feature
 from headway.core import permissions
-from headway.core.api import Date, Id, StrictIn, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound, ValidationFailed
+from headway.core.api import Date, Id, StrictIn, api_field_names, responses, workspace_of
+from headway.core.errors import NotFound, ValidationFailed
 from headway.core.permissions import Action
 from headway.insights.models import FeedbackNote, Highlight
 from headway.insights.selectors.evidence import feature_evidence
@@ -45,19 +43,6 @@ SentimentName = Literal["negative", "neutral", "positive"]
 ImportanceName = Literal["nice_to_have", "important", "critical"]
 
 _RENAMES = {"assignee": "assignee_id", "feature": "feature_id", "idea": "idea_id"}
-
-
-@contextmanager
-def _api_names() -> Iterator[None]:
-    """Services name fields as Python does (``assignee``); clients sent ``assignee_id``."""
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {_RENAMES.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in _RENAMES.items():
-            if exc.message.startswith(f"{old}: "):
-                exc.message = f"{new}: {exc.message[len(old) + 2 :]}"
-        raise
 
 
 def _not_in_schema(schema: dict[str, Any]) -> None:
@@ -215,7 +200,7 @@ def note_patch(request: HttpRequest, note_id: int, data: NotePatchIn) -> Feedbac
     if "snoozed_until" in fields and fields.get("state") != "snoozed":
         message = "Send state snoozed with snoozed_until."
         raise ValidationFailed(f"snoozed_until: {message}", fields={"snoozed_until": [message]})
-    with _api_names(), transaction.atomic():
+    with api_field_names(_RENAMES), transaction.atomic():
         if "state" in fields:
             triage.note_triage(
                 actor=request.user, note=note, state=fields["state"], snoozed_until=fields.get("snoozed_until")
@@ -240,7 +225,7 @@ def note_patch(request: HttpRequest, note_id: int, data: NotePatchIn) -> Feedbac
 )
 def highlight_create(request: HttpRequest, note_id: int, data: HighlightIn) -> Status:
     note = _note(request, note_id)
-    with _api_names():
+    with api_field_names(_RENAMES):
         made = highlight_services.highlight_create(
             actor=request.user,
             note=note,

@@ -12,16 +12,14 @@ every operation answers them 404. Every member reads notes; contributors and up 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from headway.core import permissions
-from headway.core.api import Page, paginate, responses, workspace_of
-from headway.core.errors import HeadwayError, NotFound
+from headway.core.api import Page, api_field_names, paginate, responses, workspace_of
+from headway.core.errors import NotFound
 from headway.core.permissions import Action
 from headway.insights import schemas_notes as s
 from headway.insights.api import evidence
@@ -42,18 +40,6 @@ EMAIL_BODY = {
         for media in ("message/rfc822", "application/octet-stream", "text/plain")
     },
 }
-
-
-@contextmanager
-def _api_names() -> Iterator[None]:
-    try:
-        yield
-    except HeadwayError as exc:
-        exc.fields = {_RENAMES.get(k, k): v for k, v in exc.fields.items()}
-        for old, new in _RENAMES.items():
-            if exc.message.startswith(f"{old}: "):
-                exc.message = f"{new}: {exc.message[len(old) + 2 :]}"
-        raise
 
 
 def _notes(request: HttpRequest) -> Any:
@@ -110,7 +96,7 @@ def note_create(request: HttpRequest, data: s.NoteIn) -> Status:
         if product is None:
             msg = f"No product {data.product_id} in this workspace."
             raise NotFound(f"product_id: {msg}", fields={"product_id": [msg]})
-    with _api_names():
+    with api_field_names(_RENAMES):
         note = services.note_create(
             actor=request.user,
             workspace=workspace,
