@@ -93,24 +93,24 @@ class FeatureFilters:
         for key, value in data.items():
             if key not in known:
                 msg = f"Unknown filter “{key}”; use {', '.join(sorted(known))}."
-                raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]})
+                raise ValidationFailed.on(field, msg)
             if value is None or value == "":
                 continue
             if key in ID_FILTERS:
                 if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
                     msg = f"The {key} filter is an id (a whole number)."
-                    raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]})
+                    raise ValidationFailed.on(field, msg)
             elif key == "category":
                 if value not in StatusCategory.values:
                     msg = f"The category filter is one of {', '.join(StatusCategory.values)}."
-                    raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]})
+                    raise ValidationFailed.on(field, msg)
             elif key == "search":
                 if not isinstance(value, str) or len(value) > MAX_SEARCH:
                     msg = f"The search filter is text of at most {MAX_SEARCH} characters."
-                    raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]})
+                    raise ValidationFailed.on(field, msg)
                 value = value.strip()
             elif key == "include_archived" and not isinstance(value, bool):
                 msg = "include_archived is true or false."
-                raise ValidationFailed(f"{field}: {msg}", fields={field: [msg]})
+                raise ValidationFailed.on(field, msg)
             values[key] = value
         return cls(**values)

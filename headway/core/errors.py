@@ -37,6 +37,11 @@ class ValidationFailed(HeadwayError):
     code = "validation_error"
 
     @classmethod
+    def on(cls, field: str, message: str) -> ValidationFailed:
+        """One message about one field, prefixed with the field's name (as API errors show it)."""
+        return cls(f"{field}: {message}", fields={field: [message]})
+
+    @classmethod
     def from_django(cls, exc: DjangoValidationError) -> ValidationFailed:
         if hasattr(exc, "error_dict"):
             fields = {

@@ -105,7 +105,7 @@ def _company(request: HttpRequest, name: str, field: str = "company") -> Company
     company = Company.objects.filter(workspace=request.workspace, name__iexact=name).first()
     if company is None:
         message = f"No company named “{name}” in your customer list."
-        raise ValidationFailed(f"{field}: {message}", fields={field: [message]})
+        raise ValidationFailed.on(field, message)
     return company
 
 
@@ -116,7 +116,7 @@ def _contact(request: HttpRequest, email: str, field: str = "contact") -> Contac
     contact = Contact.objects.filter(workspace=request.workspace, email__iexact=email).select_related("company").first()
     if contact is None:
         message = f"No contact with the address {email} in your customer list."
-        raise ValidationFailed(f"{field}: {message}", fields={field: [message]})
+        raise ValidationFailed.on(field, message)
     return contact
 
 

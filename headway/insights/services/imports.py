@@ -40,10 +40,6 @@ TEXT_MISSING = (
 )
 
 
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}", fields={field: [message]})
-
-
 def _products(workspace_id: int) -> dict[str, int]:
     from headway.portfolio.models import Product
 
@@ -54,10 +50,10 @@ def _products(workspace_id: int) -> dict[str, int]:
 
 def _clean_channel(channel: Any) -> str:
     if not isinstance(channel, str) or not channel.strip():
-        raise _fail("channel", "Name the channel these notes came from, e.g. “App Store reviews”.")
+        raise ValidationFailed.on("channel", "Name the channel these notes came from, e.g. “App Store reviews”.")
     channel = channel.strip()
     if len(channel) > 80:
-        raise _fail("channel", "Use at most 80 characters.")
+        raise ValidationFailed.on("channel", "Use at most 80 characters.")
     return channel
 
 
@@ -69,7 +65,7 @@ def _clean_product(workspace: Workspace, product: Any) -> Any:
     pk = product.pk if isinstance(product, Product) else product
     found = Product.objects.filter(workspace=workspace, pk=pk).first() if isinstance(pk, int) else None
     if found is None:
-        raise _fail("product", "Choose a product of this workspace.")
+        raise ValidationFailed.on("product", "Choose a product of this workspace.")
     return found
 
 
@@ -108,9 +104,11 @@ def import_upload(
     guessed, notes = guess_mapping(table.columns, table.rows)
     for name, column in (mapping or {}).items():
         if name not in FIELDS:
-            raise _fail("mapping", f"Unknown field “{name}”; the fields are {', '.join(FIELDS)}.")
+            raise ValidationFailed.on("mapping", f"Unknown field “{name}”; the fields are {', '.join(FIELDS)}.")
         if column and column not in table.columns:
-            raise _fail("mapping", f"No column “{column}” in the file; its columns are {', '.join(table.columns)}.")
+            raise ValidationFailed.on(
+                "mapping", f"No column “{column}” in the file; its columns are {', '.join(table.columns)}."
+            )
         if column:
             guessed = {k: v for k, v in guessed.items() if v != column}
             guessed[name] = column
@@ -209,12 +207,12 @@ def import_confirm(
         _preview_only(imp)
         file_errors, _problems = _stored(imp)
         if file_errors:
-            raise _fail("mapping", file_errors[0])
+            raise ValidationFailed.on("mapping", file_errors[0])
         bad, valid = imp.skipped, imp.total - imp.skipped
         if not valid:
-            raise _fail("file", "No row can be imported: every row has a problem.")
+            raise ValidationFailed.on("file", "No row can be imported: every row has a problem.")
         if bad and not skip_errors:
-            raise _fail(
+            raise ValidationFailed.on(
                 "skip_errors",
                 f"{bad:,} row{'s' if bad != 1 else ''} ha{'ve' if bad != 1 else 's'} problems. Confirm that you "
                 f"want to import the {valid:,} valid rows and skip {'them' if bad != 1 else 'it'}, or fix the file.",

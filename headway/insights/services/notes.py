@@ -12,9 +12,6 @@ import datetime as dt
 import email
 import email.policy
 import email.utils
-import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,19 +24,19 @@ from headway.core.audit import audit_record
 from headway.core.errors import ValidationFailed
 from headway.core.permissions import Action
 from headway.customers.models import Company, Contact
+from headway.insights.importing.email import (
+    body_text,
+    parse_email,
+    plain_text,
+)
 from headway.insights.models import MAX_NOTE_CHARS, FeedbackNote, NoteState, Source
 from headway.insights.services.themes import themes_recount
 from headway.workspaces.models import Membership, Workspace
 
-MAX_EMAIL_BYTES = 10 * 1024 * 1024
 EMAIL_CHANNEL = "Email"
 
 _url_validator = URLValidator(schemes=["http", "https"])
 _email_validator = EmailValidator()
-
-
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}", fields={field: [message]})
 
 
 # --- checking values ------------------------------------------------------------------------------
@@ -50,12 +47,14 @@ def clean_text(value: Any, field: str = "text", *, required: bool = True) -> str
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise _fail(field, "Give text.")
-    value = _plain(value)
+        raise ValidationFailed.on(field, "Give text.")
+    value = plain_text(value)
     if required and not value.strip():
-        raise _fail(field, "This field is required: the note has no text.")
+        raise ValidationFailed.on(field, "This field is required: the note has no text.")
     if len(value) > MAX_NOTE_CHARS:
-        raise _fail(field, f"The text is {len(value):,} characters long; the limit is {MAX_NOTE_CHARS:,}.")
+        raise ValidationFailed.on(
+            field, f"The text is {len(value):,} characters long; the limit is {MAX_NOTE_CHARS:,}."
+        )
     return value
 
 
@@ -63,10 +62,10 @@ def _clean_short(value: Any, field: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _fail(field, "Give text.")
-    value = _plain(value).strip()
+        raise ValidationFailed.on(field, "Give text.")
+    value = plain_text(value).strip()
     if len(value) > limit:
-        raise _fail(field, f"Use at most {limit} characters (this is {len(value):,}).")
+        raise ValidationFailed.on(field, f"Use at most {limit} characters (this is {len(value):,}).")
     return value
 
 
@@ -74,7 +73,7 @@ def clean_rating(value: Any) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise _fail("rating", "Give a whole number from 1 to 5.")
+        raise ValidationFailed.on("rating", "Give a whole number from 1 to 5.")
     return value
 
 
@@ -84,7 +83,7 @@ def clean_url(value: Any) -> str:
         try:
             _url_validator(value)
         except DjangoValidationError as exc:
-            raise _fail("url", "Enter a valid http:// or https:// address.") from exc
+            raise ValidationFailed.on("url", "Enter a valid http:// or https:// address.") from exc
     return value
 
 
@@ -94,7 +93,7 @@ def clean_email(value: Any, field: str = "customer_email") -> str:
         try:
             _email_validator(value)
         except DjangoValidationError as exc:
-            raise _fail(field, "Enter a valid email address.") from exc
+            raise ValidationFailed.on(field, "Enter a valid email address.") from exc
     return value
 
 
@@ -105,21 +104,21 @@ def _clean_product(workspace: Workspace, product: Any) -> Any:
         return None
     if isinstance(product, Product):
         if product.workspace_id != workspace.pk:
-            raise _fail("product", "Choose a product of this workspace.")
+            raise ValidationFailed.on("product", "Choose a product of this workspace.")
         return product
     if isinstance(product, int) and not isinstance(product, bool):
         found = Product.objects.filter(workspace=workspace, pk=product).first()
         if found is None:
-            raise _fail("product", f"No product {product} in this workspace.")
+            raise ValidationFailed.on("product", f"No product {product} in this workspace.")
         return found
-    raise _fail("product", "Choose a product of this workspace.")
+    raise ValidationFailed.on("product", "Choose a product of this workspace.")
 
 
 def _clean_received(value: Any) -> dt.datetime:
     if value is None:
         return timezone.now()
     if not isinstance(value, dt.datetime):
-        raise _fail("received_at", "Give a date and time.")
+        raise ValidationFailed.on("received_at", "Give a date and time.")
     if timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
     return value
@@ -265,7 +264,7 @@ def note_create(
     note of the same channel and reference is updated instead. ``note.was_created`` says which."""
     permissions.require(actor, Action.FEEDBACK_ADD, workspace)
     if source not in Source.values or source == Source.PORTAL:
-        raise _fail("source", "Choose manual, email, api or import (portal notes come from the portal).")
+        raise ValidationFailed.on("source", "Choose manual, email, api or import (portal notes come from the portal).")
     text = clean_text(text)
     title = _clean_short(title, "title", 300)
     channel = _clean_short(channel, "channel", 80) or Source(source).label
@@ -284,7 +283,7 @@ def note_create(
         "extra": extra or {},
     }
     if not isinstance(values["extra"], dict):
-        raise _fail("extra", "Give an object.")
+        raise ValidationFailed.on("extra", "Give an object.")
     company, contact = customer_match(workspace_id=workspace.pk, email=values["customer_email"])
     values["company"], values["contact"] = company, contact
     if contact is not None and not values["customer_name"]:
@@ -305,196 +304,6 @@ def note_create(
 
 
 # --- email ----------------------------------------------------------------------------------------
-
-
-class _HtmlText(HTMLParser):
-    """HTML to plain text: tags dropped, script/style content dropped (never rendered), blocks on new lines."""
-
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr"}
-    _HIDDEN = {"script", "style", "head", "title", "template", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self._HIDDEN:
-            self.hidden += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-_SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|re|aw|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-_FORWARD_MARKERS = re.compile(
-    r"^[ >]*(-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,})\s*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_HEADER_LINE = re.compile(r"^[ >]*([A-Za-z][A-Za-z -]{0,20}):\s*(.*)$")
-
-
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def _plain(value: Any) -> str:
-    """Text a database can store: undecodable header bytes (kept by the parser as surrogates) become
-    the replacement character instead of failing the save."""
-    text = str(value or "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = _SURROGATES.sub("\ufffd", text)
-    return text.replace("\x00", "")
-
-
-def strip_subject(subject: str) -> str:
-    return _SUBJECT_PREFIX.sub("", subject or "").strip()
-
-
-@dataclass
-class ParsedEmail:
-    sender_name: str
-    sender_email: str
-    title: str
-    text: str
-    message_id: str
-    received_at: dt.datetime | None
-    forward_comment: str = ""
-    original_name: str = ""
-    original_email: str = ""
-
-
-def _part_text(part: Any) -> str:
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError, ValueError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", "replace")
-    if not isinstance(content, str):
-        return ""
-    if part.get_content_type() == "text/html":
-        return html_to_text(content)
-    return content.replace("\r\n", "\n")
-
-
-def _body_text(msg: Any) -> str:
-    body = msg.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        if msg.get_content_maintype() == "text" or not msg.is_multipart():
-            body = msg
-        else:
-            return ""
-    return _part_text(body)
-
-
-def _split_forward(body: str) -> tuple[str, dict[str, str], str] | None:
-    """(comment above the forwarded block, its header lines, its text) when the body forwards a message."""
-    marker = _FORWARD_MARKERS.search(body)
-    if marker is None:
-        return None
-    comment = body[: marker.start()].strip()
-    lines = body[marker.end() :].lstrip("\n").split("\n")
-    headers: dict[str, str] = {}
-    index = 0
-    for index, line in enumerate(lines):  # noqa: B007 (index is read after the loop)
-        if not line.strip(" >"):
-            if headers:
-                break
-            continue
-        match = _HEADER_LINE.match(line)
-        if match is None:
-            break
-        headers.setdefault(match.group(1).strip().lower(), match.group(2).strip())
-    else:
-        index = len(lines)
-    text = "\n".join(line[1:].lstrip() if line.startswith(">") else line for line in lines[index:]).strip()
-    return comment, headers, text
-
-
-def parse_email(raw: bytes) -> ParsedEmail:
-    """Read a raw RFC 822 message, or ValidationFailed saying exactly what is wrong with it."""
-    if not isinstance(raw, bytes | bytearray):
-        raise _fail("message", "Send the raw email message (RFC 822 bytes).")
-    if len(raw) > MAX_EMAIL_BYTES:
-        raise _fail(
-            "message",
-            f"The message is {len(raw) / 1024 / 1024:.1f} MB; the limit is {MAX_EMAIL_BYTES // 1024 // 1024} MB.",
-        )
-    if not raw.strip():
-        raise _fail("message", "The message is empty.")
-    try:
-        msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
-        keys = [k.lower() for k in msg]  # header names
-        if not keys or not any(k in keys for k in ("from", "subject", "date", "message-id", "to")):
-            raise _fail(
-                "message",
-                "This is not an email message: it has no headers (From, To, Subject, …) before the body. "
-                "Send the whole message as saved by the mail program (an .eml file).",
-            )
-        from_header = msg["From"]
-        addresses = list(getattr(from_header, "addresses", ()) or ()) if from_header is not None else []
-        if not addresses or not addresses[0].addr_spec or "@" not in addresses[0].addr_spec:
-            raise _fail("message", "The message has no sender: the From header is missing or holds no address.")
-        sender = addresses[0]
-        subject = _plain(msg["Subject"])
-        message_id = _plain(msg["Message-ID"]).strip().strip("<>").strip()[:255]
-        received_at = None
-        date_header = msg["Date"]
-        if date_header is not None:
-            received_at = getattr(date_header, "datetime", None)
-            if received_at is not None and not 1900 <= received_at.year <= 2200:
-                received_at = None  # a date no mail program wrote; the time it arrived will do
-            if received_at is not None and timezone.is_naive(received_at):
-                received_at = timezone.make_aware(received_at, dt.UTC)
-        body = _body_text(msg)
-    except ValidationFailed:
-        raise
-    except Exception as exc:  # the stdlib parser can trip on hostile input; say so instead of a 500
-        raise _fail("message", f"The message could not be read as an email ({type(exc).__name__}).") from exc
-    body = _plain(body).strip()
-    if not body:
-        raise _fail("message", "The message has no text: its body (plain text or HTML) is empty.")
-    parsed = ParsedEmail(
-        sender_name=_plain(sender.display_name),
-        sender_email=_plain(sender.addr_spec),
-        title=strip_subject(subject)[:300],
-        text=body,
-        message_id=message_id,
-        received_at=received_at,
-    )
-    forward = _split_forward(body)
-    if forward is not None:
-        comment, headers, text = forward
-        name, address = email.utils.parseaddr(headers.get("from", ""))
-        if address and "@" in address and text:
-            parsed.forward_comment = comment
-            parsed.original_name = name or ""
-            parsed.original_email = address
-            parsed.text = text
-            if headers.get("subject"):
-                parsed.title = strip_subject(headers["subject"])[:300]
-    return parsed
 
 
 def note_from_email(*, actor: Any, workspace: Workspace, raw: bytes) -> FeedbackNote:
@@ -552,7 +361,7 @@ def note_from_email(*, actor: Any, workspace: Workspace, raw: bytes) -> Feedback
 
 def _body_fallback(raw: bytes) -> str:
     msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
-    return _body_text(msg).replace("\x00", "").strip()
+    return body_text(msg).replace("\x00", "").strip()
 
 
 # --- portal ideas ---------------------------------------------------------------------------------

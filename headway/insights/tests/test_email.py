@@ -9,8 +9,9 @@ import pytest
 
 from headway.core.errors import NotFound, PermissionDenied, ValidationFailed
 from headway.customers.tests.factories import CompanyFactory, ContactFactory
+from headway.insights.importing.email import html_to_text, strip_subject
 from headway.insights.models import FeedbackNote, Kind, Source
-from headway.insights.services.notes import html_to_text, note_from_email, strip_subject
+from headway.insights.services.notes import note_from_email
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
