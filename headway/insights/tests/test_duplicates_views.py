@@ -248,3 +248,20 @@ def test_api_cluster_to_idea_and_feature(api_client, pm, viewer, leader, workspa
     assert missing.status_code == 404 and missing.json()["error"]["fields"] == {
         "feature_id": [f"No feature {10**12} in this workspace."]
     }
+
+
+@pytest.mark.django_db
+def test_the_idea_and_feature_fields_suggest_as_people_type(web_client, workspace, leader, pm, viewer, portal):
+    feature = backlog.feature(leader, backlog.product(leader, workspace, key="PAY", owner=pm), "Faster export")
+    idea = f.idea(leader, portal, title="Dark mode please")
+    options = f"/w/{workspace.slug}/insights/evidence/options/"
+    client = web_client(pm)
+    found = client.get(options, {"kind": "feature", "feature": "faster"}).content.decode()
+    assert found.count("<option") == 1
+    assert f'<option value="PAY-{feature.number}">PAY-{feature.number} Faster export</option>' in found
+    found = client.get(options, {"kind": "idea", "idea": f"#{idea.pk}"}).content.decode()
+    assert found.count("<option") == 1
+    assert f'<option value="#{idea.pk}">#{idea.pk} Dark mode please</option>' in found
+    assert client.get(options, {"kind": "idea", "idea": "nothing like it"}).content.decode().count("<option") == 0
+    assert client.get(options, {"kind": "portal"}).status_code == 404
+    assert web_client(viewer).get(options, {"kind": "idea", "idea": "dark"}).status_code == 403

@@ -105,7 +105,9 @@ def to_idea(request: HttpRequest) -> HttpResponse:
         if target == "existing":
             match = _IDEA_REF.fullmatch(request.POST.get("idea", "").strip())
             if match is None:
-                raise ValidationFailed("Give the existing idea's number, such as #42.")
+                raise ValidationFailed(
+                    "Give the existing idea's number, such as #42, or pick it from the suggestions as you type."
+                )
             idea = cluster_to_idea(
                 actor=request.user, workspace=_ws(request), note_ids=note_ids, idea=int(match[1]),
                 idea_ids=idea_ids, merge_ideas=merge_ideas, importance=importance,

@@ -515,8 +515,26 @@ def evidence_search(request: HttpRequest) -> HttpResponse:
     return render_page(request, "insights/_evidence_targets.html", context)
 
 
+@login_required
+def evidence_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for a field that takes a feature reference (PAY-12) or an idea number (#42), as
+    <option>s of a <datalist>: the duplicates page fills them while the person types. ``kind`` names
+    the field ("feature" or "idea"); its value is what was typed."""
+    kind = request.GET.get("kind", "")
+    if kind not in ("feature", "idea"):
+        raise NotFound("Ask for kind=feature or kind=idea.")
+    q = request.GET.get(kind, "")[:200]
+    found = evidence_selectors.evidence_targets(user=request.user, workspace=request.workspace, q=q)
+    context = {
+        "features": found["features"] if kind == "feature" else [],
+        "ideas": found["ideas"] if kind == "idea" else [],
+    }
+    return render_page(request, "insights/_evidence_options.html", context)
+
+
 urlpatterns = [
     path("", inbox, name="inbox"),
+    path("evidence/options/", evidence_options, name="evidence_options"),
     path("new/", note_new, name="note_new"),
     path("bulk/", notes_bulk, name="notes_bulk"),
     path("evidence/search/", evidence_search, name="evidence_search"),
