@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -51,22 +50,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
+from bench.common import DOC, load_module, percentile, shared_data, write_doc  # noqa: E402
+
 SECTION = "ideas"
-
-
-def _shared_data() -> Path:
-    """The shared data folder: ``$HEADWAY_SHARED_DATA``, else ``../shared/data`` beside the checkout,
-    else the workplace's ``/work/shared/data`` (a checkout cloned elsewhere, as CI may do)."""
-    named = os.environ.get("HEADWAY_SHARED_DATA", "")
-    candidates = [Path(named)] if named else []
-    for candidate in [*candidates, ROOT.parent / "shared" / "data", Path("/work/shared/data")]:
-        if (candidate / "spotify-reviews.csv").is_file():
-            return candidate
-    raise SystemExit(
-        "The review data (spotify-reviews.csv) is not in ../shared/data beside the checkout nor in "
-        "/work/shared/data; set HEADWAY_SHARED_DATA to the folder that holds it."
-    )
 
 
 REVIEWS_NAME = "spotify-reviews.csv"
@@ -83,7 +70,7 @@ K = 5
 
 def load_reviews() -> list[tuple[str, str]]:
     """(reviewId, content) of every review, in the file's order."""
-    with (_shared_data() / REVIEWS_NAME).open(newline="", encoding="utf-8") as f:
+    with (shared_data() / REVIEWS_NAME).open(newline="", encoding="utf-8") as f:
         return [(row["reviewId"], row["content"]) for row in csv.DictReader(f)]
 
 
@@ -158,7 +145,6 @@ def quality() -> dict:
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
@@ -298,11 +284,6 @@ def build(n_ideas: int, n_votes: int) -> dict:
     }
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _timed(fn: Callable[[], object], n: int) -> dict:
     fn()  # warm-up
     times = []
@@ -310,7 +291,7 @@ def _timed(fn: Callable[[], object], n: int) -> dict:
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)
-    return {"p50": statistics.median(times), "p99": _percentile(times, 0.99), "n": n}
+    return {"p50": statistics.median(times), "p99": percentile(times, 0.99), "n": n}
 
 
 def measure_selector(requests: int) -> dict:
@@ -381,7 +362,7 @@ def measure_similar(queries: int) -> dict:
     return {
         "build_seconds": build,
         "p50": statistics.median(times),
-        "p99": _percentile(times, 0.99),
+        "p99": percentile(times, 0.99),
         "max": max(times),
         "queries": len(times),
         "empty": empty,
@@ -473,14 +454,6 @@ def verify_cast() -> dict:
 
 
 # --- around: per database, report ----------------------------------------------------------------
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def child(command: str, env: dict[str, str], *extra: str) -> dict:
@@ -712,17 +685,6 @@ Targets: list p99 under {TARGET_LIST_P99_MS:.0f} ms at {args.connections} connec
 """
 
 
-def write_doc(section: str) -> None:
-    start, end = f"<!-- bench:{SECTION}:start -->", f"<!-- bench:{SECTION}:end -->"
-    block = f"{start}\n{section.strip()}\n{end}"
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -752,19 +714,18 @@ def main() -> int:
         _django()
         print(json.dumps(commands[args.command](*sizes)))
         return 0
-    sys.path.insert(0, str(ROOT))
     if args.command == "report":
         data = json.loads((ROOT / "var" / "bench-ideas.json").read_text())
         text = report(data["quality"], data["runs"], argparse.Namespace(**data["args"]), data["info"])
         print(text)
         if not args.no_write:
-            write_doc(text)
+            write_doc(SECTION, text)
         return 0
     q = quality()
     if args.command == "quality":
         print(json.dumps(q, indent=1))
         return 0
-    run_module = _load("headway_bench_run", ROOT / "bench" / "run.py")
+    run_module = load_module("headway_bench_run", ROOT / "bench" / "run.py")
     run_module.ensure_wrk()
     info = run_module.machine()
     saved = ROOT / "var" / "bench-ideas.json"  # the raw figures: `bench/ideas.py report` rewrites the text
@@ -781,7 +742,7 @@ def main() -> int:
     text = report(q, runs, args, info)
     print("\n" + text)
     if not args.no_write:
-        write_doc(text)
+        write_doc(SECTION, text)
         print(f"written to {DOC.relative_to(ROOT)}")
     return 0
 

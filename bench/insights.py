@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
@@ -54,7 +53,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
+from bench.common import DOC, load_module, percentile, shared_data, write_doc  # noqa: E402
+
 SECTION = "insights"
 EMAIL, PASSWORD, SLUG = "bench@example.com", "bench-password-1234", "bench"
 CHANNEL = "Google Play reviews"
@@ -64,33 +65,11 @@ PREFIXES = ["Honestly,", "Update:", "Well,", "So", "Again,", "Hi,", "Ok", "Also,
 SUFFIXES = ["Thanks.", "please", "!!", "Fix it.", "Cheers", "ok?", "5 stars.", "smh", "Regards"]
 
 
-def _shared_data() -> Path:
-    """The shared data folder: ``$HEADWAY_SHARED_DATA``, else ``../shared/data`` beside the checkout,
-    else the workplace's ``/work/shared/data`` (as bench/ideas.py finds it)."""
-    named = os.environ.get("HEADWAY_SHARED_DATA", "")
-    candidates = [Path(named)] if named else []
-    for candidate in [*candidates, ROOT.parent / "shared" / "data", Path("/work/shared/data")]:
-        if (candidate / "spotify-reviews.csv").is_file():
-            return candidate
-    raise SystemExit(
-        "The review data (spotify-reviews.csv) is not in ../shared/data beside the checkout nor in "
-        "/work/shared/data; set HEADWAY_SHARED_DATA to the folder that holds it."
-    )
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # --- the data: 10,000 reviews × 10 with variations ------------------------------------------------
 
 
 def load_reviews() -> list[dict]:
-    with (_shared_data() / "spotify-reviews.csv").open(newline="", encoding="utf-8") as f:
+    with (shared_data() / "spotify-reviews.csv").open(newline="", encoding="utf-8") as f:
         return [row for row in csv.DictReader(f) if row["content"].strip()]
 
 
@@ -144,7 +123,6 @@ def read_csv(path: Path) -> list[tuple[str, str, int, str]]:
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
@@ -157,17 +135,12 @@ def _csv_path() -> Path:
     return Path(settings.VAR_DIR) / "bench-notes.csv"
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _latency(times: list[float]) -> dict:
     return {
         "n": len(times),
         "p50": statistics.median(times),
-        "p95": _percentile(times, 0.95),
-        "p99": _percentile(times, 0.99),
+        "p95": percentile(times, 0.95),
+        "p99": percentile(times, 0.99),
         "max": max(times),
     }
 
@@ -724,17 +697,6 @@ Targets: import of 100,000 notes including classification under {TARGET_IMPORT_S
 """
 
 
-def write_doc(section: str) -> None:
-    start, end = f"<!-- bench:{SECTION}:start -->", f"<!-- bench:{SECTION}:end -->"
-    block = f"{start}\n{section.strip()}\n{end}"
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -763,18 +725,17 @@ def main() -> int:
             traceback.print_exc()
             return 1
         return 0
-    sys.path.insert(0, str(ROOT))
     saved = ROOT / "var" / "bench-insights.json"  # the raw figures: `bench/insights.py report` rewrites the text
     if args.command == "report":
         data = json.loads(saved.read_text())
         text = report(data["runs"], argparse.Namespace(**data["args"]), data["info"])
         print(text)
         if not args.no_write:
-            write_doc(text)
+            write_doc(SECTION, text)
         return 0
     if args.quick:
         args.notes, args.theme_notes, args.queries, args.databases = 10_000, 5_000, 50, "sqlite"
-    run_module = _load("headway_bench_run", ROOT / "bench" / "run.py")
+    run_module = load_module("headway_bench_run", ROOT / "bench" / "run.py")
     info = machine()
     saved.parent.mkdir(parents=True, exist_ok=True)
     runs: dict[str, dict] = {}
@@ -790,7 +751,7 @@ def main() -> int:
     text = report(runs, args, info)
     print("\n" + text)
     if not (args.no_write or args.quick):
-        write_doc(text)
+        write_doc(SECTION, text)
         print(f"written to {DOC.relative_to(ROOT)}")
     return 0
 

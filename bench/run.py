@@ -43,8 +43,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
+from bench.common import DOC, write_doc  # noqa: E402
+
 SECTION = "customers-list"
+NEW_DOC = "# Benchmarks\n\nResults of `make bench` (bench/run.py); each run replaces its own section.\n"
 SECRET_KEY = "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 EMAIL, PASSWORD, SLUG = "bench@example.com", "bench-password-1234", "bench"
 TARGET_RATIO, TARGET_P99_MS = 0.40, 100.0
@@ -62,7 +65,6 @@ def _load_pg():
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
@@ -428,22 +430,6 @@ def table(runs: dict[str, dict], args: argparse.Namespace) -> tuple[str, list[st
     return "\n".join(lines), misses
 
 
-def write_doc(section: str) -> None:
-    start, end = f"<!-- bench:{SECTION}:start -->", f"<!-- bench:{SECTION}:end -->"
-    block = f"{start}\n{section.strip()}\n{end}"
-    text = (
-        DOC.read_text()
-        if DOC.exists()
-        else "# Benchmarks\n\nResults of `make bench` (bench/run.py); each run replaces its own section.\n"
-    )
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
-
-
 def report(runs: dict[str, dict], args: argparse.Namespace, info: dict) -> str:
     rows, misses = table(runs, args)
     builds = ", ".join(f"{r['label']} {r['build_seconds']} s" for r in runs.values())
@@ -502,7 +488,7 @@ def main() -> int:
     text = report(runs, args, info)
     print("\n" + text)
     if not args.no_write:
-        write_doc(text)
+        write_doc(SECTION, text, new_file=NEW_DOC)
         print(f"written to {DOC.relative_to(ROOT)}")
     return 0
 

@@ -29,7 +29,6 @@ benchmark's section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -39,28 +38,21 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
+from bench.common import DOC, load_module, percentile, write_doc  # noqa: E402
+
 SECTION = "strategy"
 EMAIL, PASSWORD, SLUG = "bench@example.com", "bench-password-1234", "bench"
 BIG_FEATURES, SMALL_FEATURES, PRODUCTS, OBJECTIVES, INITIATIVES = 5000, 10, 21, 500, 40
 TARGET_PAGE_MS, TARGET_REPORT_S = 150.0, 1.0
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _bench_run():
     """bench/run.py: its database, machine and report helpers are shared by both benchmarks."""
-    return _load("headway_bench_run", ROOT / "bench" / "run.py")
+    return load_module("headway_bench_run", ROOT / "bench" / "run.py")
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
@@ -172,11 +164,6 @@ def build(features: int) -> dict:
     }
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def measure(big: int, small: int, requests: int, moves: int, runs: int) -> dict:
     import random
 
@@ -207,7 +194,7 @@ def measure(big: int, small: int, requests: int, moves: int, runs: int) -> dict:
             assert response.status_code == 200
         with CaptureQueriesContext(connection) as ctx:
             web.get(url)
-        return {"p50": statistics.median(times), "p99": _percentile(times, 0.99), "queries": len(ctx)}
+        return {"p50": statistics.median(times), "p99": percentile(times, 0.99), "queries": len(ctx)}
 
     page = f"/w/{SLUG}/backlog/?product="
     results = {
@@ -444,17 +431,6 @@ report under {TARGET_REPORT_S:.0f} s. {verdict}
 """
 
 
-def write_doc(section: str) -> None:
-    start, end = f"<!-- bench:{SECTION}:start -->", f"<!-- bench:{SECTION}:end -->"
-    block = f"{start}\n{section.strip()}\n{end}"
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="run", choices=["run", "build", "measure"])
@@ -486,7 +462,7 @@ def main() -> int:
     text = report(runs, args, info)
     print("\n" + text)
     if not args.no_write:
-        write_doc(text)
+        write_doc(SECTION, text)
         print(f"written to {DOC.relative_to(ROOT)}")
     return 0
 
