@@ -310,7 +310,7 @@ def themes_recompute(*, workspace: Workspace, progress: Any, actor: Any = None) 
             else:
                 assignments.append((int(ids[j]), theme_of[cluster], round(float(scores[j]), 4)))
         _write_assignments(assignments, progress)
-        _recount(workspace)
+        themes_recount(workspace_id=workspace.pk)
         if actor is not None:
             audit_record(actor=actor, workspace=workspace, action="theme.recompute", target=space)
     progress.advance()
@@ -345,21 +345,17 @@ def _write_assignments(rows: list[tuple[int, int | None, float | None]], progres
 
 
 def themes_recount(*, workspace_id: int, theme_ids: Sequence[int | None] | None = None) -> None:
-    """Bring ``Theme.note_count`` up to date after notes were added or placed outside a recomputation
-    (a note typed in, an import, the portal sync); ``theme_ids`` limits it to those themes."""
-    pks = None if theme_ids is None else [pk for pk in theme_ids if pk is not None]
-    if pks == []:
-        return
-    _recount(Workspace(pk=workspace_id), pks)
-
-
-def _recount(workspace: Workspace, pks: Sequence[int] | None = None) -> None:
-    """Theme.note_count = the notes that name the theme (exact, from the database)."""
-    qs = Theme.objects.filter(workspace=workspace)
-    if pks is not None:
+    """Theme.note_count = the notes that name the theme (exact, from the database): after a
+    recomputation, or notes added or placed outside one (a note typed in, an import, the portal
+    sync); ``theme_ids`` limits it to those themes."""
+    qs = Theme.objects.filter(workspace_id=workspace_id)
+    if theme_ids is not None:
+        pks = [pk for pk in theme_ids if pk is not None]
+        if not pks:
+            return
         qs = qs.filter(pk__in=pks)
     counts = dict(
-        FeedbackNote.objects.filter(workspace=workspace, theme__in=qs)
+        FeedbackNote.objects.filter(workspace_id=workspace_id, theme__in=qs)
         .values_list("theme_id")
         .annotate(n=Count("id"))
         .values_list("theme_id", "n")
