@@ -26,7 +26,7 @@ from headway.insights.importing.mapping import FIELDS, Checked, RowValues, check
 from headway.insights.importing.reading import read_table
 from headway.insights.models import FeedbackNote, NoteImport, Source
 from headway.insights.services.jobs import JobProgress
-from headway.insights.services.notes import notes_enrich
+from headway.insights.services.notes import clean_product, notes_enrich
 from headway.insights.services.themes import themes_recount
 from headway.workspaces.models import Workspace
 
@@ -55,18 +55,6 @@ def _clean_channel(channel: Any) -> str:
     if len(channel) > 80:
         raise ValidationFailed.on("channel", "Use at most 80 characters.")
     return channel
-
-
-def _clean_product(workspace: Workspace, product: Any) -> Any:
-    from headway.portfolio.models import Product
-
-    if product in (None, ""):
-        return None
-    pk = product.pk if isinstance(product, Product) else product
-    found = Product.objects.filter(workspace=workspace, pk=pk).first() if isinstance(pk, int) else None
-    if found is None:
-        raise ValidationFailed.on("product", "Choose a product of this workspace.")
-    return found
 
 
 def file_notes(imp: NoteImport) -> list[str]:
@@ -99,7 +87,7 @@ def import_upload(
     (``mapping`` overrides fields by column name). File problems raise ImportFileError."""
     permissions.require(actor, Action.INSIGHT_MANAGE, workspace)
     channel = _clean_channel(channel)
-    product = _clean_product(workspace, product)
+    product = clean_product(workspace, product)
     table = read_table(data, filename)
     guessed, notes = guess_mapping(table.columns, table.rows)
     for name, column in (mapping or {}).items():
@@ -149,7 +137,7 @@ def import_remap(
         _preview_only(imp)
         if channel is not None:
             imp.channel = _clean_channel(channel)
-        imp.product = _clean_product(imp.workspace, product)
+        imp.product = clean_product(imp.workspace, product)
         imp.mapping = check_mapping(imp.columns, mapping)
         _store_check(imp, file_notes(imp))
         imp.save(update_fields=["channel", "product", "mapping", "errors", "skipped", "updated_at"])

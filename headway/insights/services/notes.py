@@ -97,7 +97,8 @@ def clean_email(value: Any, field: str = "customer_email") -> str:
     return value
 
 
-def _clean_product(workspace: Workspace, product: Any) -> Any:
+def clean_product(workspace: Workspace, product: Any) -> Any:
+    """None, or a product of this workspace given as itself or its id (an error naming ``product``)."""
     from headway.portfolio.models import Product
 
     if product in (None, ""):
@@ -276,7 +277,7 @@ def note_create(
         "url": clean_url(url),
         "customer_name": _clean_short(customer_name, "customer_name", 200),
         "customer_email": clean_email(customer_email),
-        "product": _clean_product(workspace, product),
+        "product": clean_product(workspace, product),
         "rating": clean_rating(rating),
         "received_at": _clean_received(received_at),
         "author": actor if getattr(actor, "pk", None) else None,
