@@ -76,6 +76,7 @@ def _register_routers() -> None:
     from headway.ideas.api import router as ideas_router
     from headway.insights.api import router as insights_router
     from headway.portfolio.api import router as portfolio_router
+    from headway.prioritization.api import router as prioritization_router
     from headway.reports.api import router as reports_router
     from headway.strategy.api import router as strategy_router
     from headway.workspaces.api import router as workspaces_router
@@ -88,6 +89,7 @@ def _register_routers() -> None:
     api.add_router("/", backlog_router)
     api.add_router("/", ideas_router)
     api.add_router("/", insights_router)
+    api.add_router("/", prioritization_router)
     api.add_router("/", reports_router)
 
 

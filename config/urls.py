@@ -22,6 +22,7 @@ urlpatterns = [
     path("w/<slug:ws>/backlog/", include("headway.backlog.urls")),
     path("w/<slug:ws>/ideas/", include("headway.ideas.urls")),
     path("w/<slug:ws>/insights/", include("headway.insights.urls")),
+    path("w/<slug:ws>/prioritization/", include("headway.prioritization.urls")),
     path("w/<slug:ws>/reports/", include("headway.reports.urls")),
     path("p/<slug:portal>/", include("headway.ideas.portal_urls")),
     path("api/v1/", api.urls),

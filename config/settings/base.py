@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "headway.backlog",
     "headway.ideas",
     "headway.insights",
+    "headway.prioritization",
     "headway.reports",
 ]
 

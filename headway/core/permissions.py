@@ -55,6 +55,12 @@ class Action(StrEnum):
     # FEEDBACK_ADD (contributors and up) types in or forwards a note.
     INSIGHT_MANAGE = "insight.manage"  # triage, highlights as evidence, labels, themes, imports
     INSIGHT_RETRAIN = "insight.retrain"  # retrain the workspace's classifier from corrections
+    PRIORITY_VIEW = "priority.view"  # scores, rankings, the matrix, teams and capacity plans
+    SCORE_EDIT = "score.edit"  # fill in scores, pin features in a ranking
+    SCORING_MODEL_MANAGE = "scoring_model.manage"  # scoring models and each product's default
+    CAPACITY_MANAGE = "capacity.manage"  # teams, members, time off, allocations
+    PLAN_MANAGE = "plan.manage"  # create, solve and compare capacity plans, what-if scenarios
+    PLAN_COMMIT = "plan.commit"  # commit a plan: its features get the period as target release
 
 
 _READ = {
@@ -66,6 +72,7 @@ _READ = {
     Action.BACKLOG_VIEW,
     Action.IDEA_VIEW,
     Action.INSIGHT_VIEW,
+    Action.PRIORITY_VIEW,
 }
 _CONTRIBUTE = _READ | {Action.FEEDBACK_ADD, Action.COMMENT_ADD, Action.COMMENT_DELETE, Action.IDEA_SUBMIT}
 _PM = _CONTRIBUTE | {
@@ -75,6 +82,8 @@ _PM = _CONTRIBUTE | {
     Action.OBJECTIVE_CHECK_IN,
     Action.IDEA_MANAGE,
     Action.INSIGHT_MANAGE,
+    Action.SCORE_EDIT,
+    Action.PLAN_MANAGE,
 }
 _LEADER = _PM | {
     Action.PORTFOLIO_MANAGE,
@@ -83,6 +92,9 @@ _LEADER = _PM | {
     Action.WORKFLOW_MANAGE,
     Action.PORTAL_MANAGE,
     Action.INSIGHT_RETRAIN,
+    Action.SCORING_MODEL_MANAGE,
+    Action.CAPACITY_MANAGE,
+    Action.PLAN_COMMIT,
 }
 _ADMIN = _LEADER | {Action.WORKSPACE_MANAGE, Action.AUDIT_VIEW_WORKSPACE}
 
@@ -116,6 +128,11 @@ _DESCRIPTIONS = {
     Action.PORTAL_MANAGE: "manage portals",
     Action.INSIGHT_MANAGE: "triage feedback, link evidence or manage themes and imports",
     Action.INSIGHT_RETRAIN: "retrain the feedback classifier",
+    Action.SCORE_EDIT: "score features or pin them in a ranking",
+    Action.SCORING_MODEL_MANAGE: "manage scoring models",
+    Action.CAPACITY_MANAGE: "manage teams and their capacity",
+    Action.PLAN_MANAGE: "create or change capacity plans",
+    Action.PLAN_COMMIT: "commit a capacity plan",
 }
 
 # Actions a PM holds only over what they own: the object's owner (or its product's owner) decides.

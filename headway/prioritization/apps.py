@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrioritizationConfig(AppConfig):
+    name = "headway.prioritization"
+    label = "prioritization"

@@ -1,0 +1,1 @@
+"""Every write of prioritization: scoring models and scores, teams and capacity, capacity plans."""
