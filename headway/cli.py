@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 
 class CliError(Exception):
@@ -405,6 +406,164 @@ def cmd_import_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_actor(email: str | None, slug: str) -> tuple:
+    """``--as EMAIL``, else the workspace's first admin (the one who joined first)."""
+    from headway.accounts.models import User
+    from headway.core import permissions
+    from headway.ops.people import user_by_email, workspace_by_slug
+    from headway.workspaces.models import Role
+
+    workspace = workspace_by_slug(slug)
+    if email:
+        user = user_by_email(email)
+        if not permissions.is_member(user, workspace):
+            raise CliError(f"{user.email} is not a member of workspace {workspace.slug!r}.")
+        return user, workspace
+    admin = (
+        User.objects.filter(memberships__workspace=workspace, memberships__role=Role.ADMIN)
+        .order_by("memberships__created_at", "memberships__id")
+        .first()
+    )
+    if admin is None:
+        raise CliError(f"workspace {workspace.slug!r} has no admin; say who plans with --as EMAIL.")
+    return admin, workspace
+
+
+def _plan_inputs(args: argparse.Namespace, actor: Any, workspace: Any) -> dict:
+    """Team names, the model's name and must-have references → the ids plan_create takes."""
+    from django.db.models.functions import Lower
+
+    from headway.backlog.selectors import feature_by_ref
+    from headway.prioritization.models import ScoringModel, Team
+
+    teams = {t.name.lower(): t for t in Team.objects.filter(workspace=workspace, archived_at__isnull=True)}
+    team_ids = []
+    for name in args.team:
+        team = teams.get(name.strip().lower())
+        if team is None:
+            known = ", ".join(sorted(t.name for t in teams.values())) or "none"
+            raise CliError(f"--team: no team {name!r} in {workspace.slug} (teams: {known}).")  # type: ignore[attr-defined]
+        team_ids.append(team.pk)
+    model = None
+    if args.model:
+        model = (
+            ScoringModel.objects.filter(workspace=workspace, archived_at__isnull=True)
+            .annotate(lower=Lower("name"))
+            .filter(lower=args.model.strip().lower())
+            .first()
+        )
+        if model is None:
+            raise CliError(f"--model: no scoring model {args.model!r} in {workspace.slug}.")  # type: ignore[attr-defined]
+    musts = [feature_by_ref(actor=actor, workspace=workspace, ref=ref).pk for ref in args.must]  # type: ignore[arg-type]
+    return {"team_ids": team_ids, "scoring_model": model, "must_have_ids": musts}
+
+
+def _plan_text(detail: dict, plan: object) -> str:
+    """The solved plan as a person reads it: chosen, below the line, capacity, value vs greedy."""
+    unit = detail["unit"]
+    status = detail["status"]
+    lines = [
+        f"{plan.name} — {plan.period_label} ({plan.starts_on:%Y-%m-%d} to {plan.ends_on:%Y-%m-%d}), "  # type: ignore[attr-defined]
+        f"goal: {plan.get_goal_display().lower()}"  # type: ignore[attr-defined]
+        + (f" ({plan.scoring_model.name})" if plan.scoring_model_id else "")  # type: ignore[attr-defined]
+        + f", status: {status}.",
+    ]
+    num = _num
+    if not detail["feasible"]:
+        lines.append("\nNo plan fits:")
+        lines += [f"  - {reason}" for reason in detail["reasons"]]
+    else:
+        rows = [
+            [r["ref"], r["title"][:48], r["team"], num(r["value"]), num(r["effort"]), "yes" if r["must_have"] else ""]
+            for r in detail["chosen"]
+        ]
+        lines.append(f"\nChosen ({len(rows)}):\n")
+        lines.append(
+            _table(rows, ["feature", "title", "team", "value", f"effort ({unit})", "must"]) if rows else "  none"
+        )
+        below = [[r["ref"], r["title"][:40], num(r["value"]), num(r["effort"]), r["reason"], r["message"]]
+                 for r in detail["below"]]  # fmt: skip
+        lines.append(f"\nBelow the line ({len(below)}):\n")
+        lines.append(_table(below, ["feature", "title", "value", "effort", "reason", "why"]) if below else "  none")
+    teams = [[t["name"], num(t["capacity"]), num(t["used"]), f"{t['percent']:g}%"] for t in detail["teams"]]
+    lines.append(f"\nCapacity ({unit}):\n")
+    lines.append(_table(teams, ["team", "capacity", "used", "used %"]))
+    if detail["feasible"]:
+        greedy = detail["greedy"]
+        total = f"\nTotal value {num(detail['total_value'])}"
+        if greedy is not None and greedy.get("value_over_greedy") is not None:
+            rule = "value" if greedy["rule"] == "value" else "value per effort"
+            gain = greedy["value_over_greedy"]
+            tail = f": +{num(gain)} for the plan." if gain > 1e-9 else ", as much as the plan."
+            total += f"; a greedy fill by {rule} reaches {num(greedy['value'])} ({greedy['chosen']} features){tail}"
+        else:
+            total += "."
+        lines.append(total)
+    for warning in detail["warnings"]:
+        lines.append(f"Warning: {warning}")
+    if detail["moscow_warning"]:
+        lines.append(f"Warning: {detail['moscow_warning']}")
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    return f"{round(float(value), 3):g}"
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Solve a capacity plan for a period and teams; --save keeps it (as a draft others can open)."""
+    _setup_django()
+    import json
+
+    from django.db import transaction
+
+    from headway.prioritization.selectors.plans import plan_detail
+    from headway.prioritization.services.plans import plan_create, plan_solve
+
+    _migrate_if_needed()
+    actor, workspace = _plan_actor(args.as_email, args.workspace)
+    inputs = _plan_inputs(args, actor, workspace)
+    with transaction.atomic():
+        plan = plan_create(actor=actor, workspace=workspace, name=args.name or "", period=args.period,
+                           goal=args.goal, **inputs)  # fmt: skip
+        plan = plan_solve(actor=actor, plan=plan)
+        detail = plan_detail(user=actor, workspace=workspace, plan=plan)
+        if not args.save:
+            transaction.set_rollback(True)  # solved to show, not kept
+    if args.json:
+        print(json.dumps(_plan_json(detail, plan, saved=args.save), indent=2))
+    else:
+        print(_plan_text(detail, plan))
+        if args.save:
+            print(f"\nSaved as plan #{plan.pk} “{plan.name}” by {actor.email}.")
+    return 0 if detail["feasible"] else 1
+
+
+def _plan_json(detail: dict, plan: object, *, saved: bool) -> dict:
+    def item(row: dict) -> dict:
+        keys = ("id", "ref", "title", "product", "team", "value", "effort", "must_have", "reason", "message")
+        return {k: row[k] for k in keys}
+
+    return {
+        "id": plan.pk if saved else None,  # type: ignore[attr-defined]
+        "name": plan.name,  # type: ignore[attr-defined]
+        "period": plan.period_label,  # type: ignore[attr-defined]
+        "starts_on": plan.starts_on.isoformat(),  # type: ignore[attr-defined]
+        "ends_on": plan.ends_on.isoformat(),  # type: ignore[attr-defined]
+        "goal": plan.goal,  # type: ignore[attr-defined]
+        "status": detail["status"],
+        "feasible": detail["feasible"],
+        "unit": detail["unit"],
+        "total_value": detail["total_value"],
+        "greedy": detail["greedy"],
+        "teams": [{k: t[k] for k in ("id", "name", "capacity", "used", "percent")} for t in detail["teams"]],
+        "chosen": [item(r) for r in detail["chosen"]],
+        "below": [item(r) for r in detail["below"]],
+        "reasons": detail["reasons"],
+        "warnings": detail["warnings"],
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="headway", description="Headway product management")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -542,6 +701,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="every note, not only those not yet classified by the active model"
     )
     classify.set_defaults(func=cmd_insights_classify)
+
+    plan = sub.add_parser(
+        "plan",
+        help="solve a capacity plan: the features that fit the teams' capacity in a period for the most value",
+    )
+    plan.add_argument("--workspace", metavar="SLUG", required=True)
+    plan.add_argument("--period", required=True, help="2027-Q1, 2027-H2, 2027, 2027-03 or 2027-01-05..2027-02-20")
+    plan.add_argument("--team", action="append", required=True, metavar="NAME", help="a team (repeat for several)")
+    plan.add_argument("--goal", choices=["score", "demand", "objective_mix"], default="score",
+                      help="what to maximise (default: the total score)")  # fmt: skip
+    plan.add_argument("--model", metavar="NAME", help="the scoring model (default: the workspace's default)")
+    plan.add_argument(
+        "--must", nargs="+", action="extend", default=[], metavar="REF", help="must-have features (PAY-12 …)"
+    )
+    plan.add_argument("--name", help='the plan\'s name (default "<period> plan")')
+    plan.add_argument("--save", action="store_true", help="keep the plan (otherwise it is only shown)")
+    plan.add_argument("--as", dest="as_email", metavar="EMAIL", help="who plans (default: the workspace's first admin)")
+    plan.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    plan.set_defaults(func=cmd_plan)
 
     check = sub.add_parser("check", help="explain configuration problems (exit code 1 on errors)")
     check.add_argument("--deploy", action="store_true", help="also run Django's deployment checks")
