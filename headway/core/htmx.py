@@ -34,3 +34,23 @@ def is_scripted(request: HttpRequest) -> bool:
 def form_errors_text(form: Any) -> str:
     """A form's errors as one sentence-like line, for a flash message."""
     return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def id_param(value: object) -> int | None:
+    """A positive id from a query string or form (a tampered or empty value is just "none")."""
+    try:
+        number = int(str(value or ""))
+    except ValueError:
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def redirect_after(request: HttpRequest, url: str) -> HttpResponse:
+    """After a POST: htmx follows an ``HX-Redirect`` (a 204), a plain form a 302 to the same URL."""
+    from django.shortcuts import redirect
+
+    if is_scripted(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

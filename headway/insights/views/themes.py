@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from headway.core import permissions
 from headway.core.errors import HeadwayError
-from headway.core.htmx import is_scripted, render_page, ws_url
+from headway.core.htmx import id_param, is_scripted, redirect_after, render_page, ws_url
 from headway.core.permissions import Action
 from headway.insights.models import InsightJob, Kind, Sentiment, Theme
 from headway.insights.selectors import themes as selectors
@@ -35,14 +35,6 @@ def _managed(request: HttpRequest, pk: int) -> Theme:
     item = _theme(request, pk)
     permissions.require(request.user, Action.INSIGHT_MANAGE, request.workspace)  # type: ignore[attr-defined]
     return item
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _running_job(request: HttpRequest) -> InsightJob | None:
@@ -104,21 +96,13 @@ def theme(request: HttpRequest, pk: int) -> HttpResponse:
 def _done(request: HttpRequest, message: str, theme: Theme | None = None) -> HttpResponse:
     messages.success(request, message)
     url = ws_url(request, "insights:theme", pk=theme.pk) if theme else ws_url(request, "insights:themes")
-    if is_scripted(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_after(request, url)
 
 
 def _failed(request: HttpRequest, exc: HeadwayError, theme: Theme) -> HttpResponse:
     messages.error(request, exc.message_without_field)
     url = ws_url(request, "insights:theme", pk=theme.pk)
-    if is_scripted(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_after(request, url)
 
 
 @login_required
@@ -149,7 +133,7 @@ def theme_pin(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def theme_merge(request: HttpRequest, pk: int) -> HttpResponse:
     item = _managed(request, pk)
-    into_id = _int(request.POST.get("into"))
+    into_id = id_param(request.POST.get("into"))
     into = (
         selectors.themes_for_workspace(user=request.user, workspace=request.workspace).filter(pk=into_id).first()  # type: ignore[attr-defined]
         if into_id
