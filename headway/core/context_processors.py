@@ -18,7 +18,7 @@ AREAS: list[tuple[str, str, str | None, str]] = [
     ("backlog", "Backlog", "backlog:list", "list"),
     ("ideas", "Ideas portal", "ideas:list", "bulb"),
     ("insights", "Insights", "insights:inbox", "inbox"),
-    ("prioritization", "Prioritization", None, "sliders"),
+    ("prioritization", "Prioritization", "prioritization:ranking", "sliders"),
     ("roadmaps", "Roadmaps", None, "map"),
     ("metrics", "Metrics", None, "chart"),
     ("customers", "Customers", "customers:list", "building"),

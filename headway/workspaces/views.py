@@ -57,7 +57,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 # What each area still to come will do, so the "coming" page says more than "not yet".
 COMING_DESCRIPTIONS = {
-    "prioritization": "Scoring models (RICE, ICE, WSJF, weighted), demand and a capacity planner.",
     "roadmaps": "Releases and milestones, roadmap views to share, and forecasts.",
     "metrics": "Outcomes next to the work: product metrics, sales and budget.",
 }
