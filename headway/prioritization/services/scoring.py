@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -67,8 +68,11 @@ def _clean_name(workspace_id: int, name: object, exclude_id: int | None = None) 
     text = " ".join(name.split())
     if len(text) > 80:
         raise ValidationFailed.on("name", "Use at most 80 characters.")
+    # Lowered by the database on both sides, as its unique index does (SQLite's LOWER is ASCII-only).
     taken = (
-        ScoringModel.objects.filter(workspace_id=workspace_id).annotate(lower=Lower("name")).filter(lower=text.lower())
+        ScoringModel.objects.filter(workspace_id=workspace_id)
+        .annotate(lower=Lower("name"))
+        .filter(lower=Lower(Value(text, output_field=CharField())))
     )
     if exclude_id is not None:
         taken = taken.exclude(pk=exclude_id)

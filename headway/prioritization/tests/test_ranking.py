@@ -62,8 +62,8 @@ def titles(result: ranking.Ranking) -> list[str]:
 
 
 def test_ranked_by_score_unscored_last(board, viewer, workspace, django_assert_num_queries):
-    # roles, candidates, stored scores, pins, the page's features and inputs, its signals (6)
-    with django_assert_num_queries(12):
+    # roles, candidates, stored scores, pins, the page's features and inputs (RICE reads no signal)
+    with django_assert_num_queries(6):
         result = ranking.ranked_features(user=viewer, workspace=workspace, model=board["model"])
     assert titles(result) == ["Alpha", "Delta", "Beta", "Gamma", "Eps"]
     assert [item.position for item in result.items] == [1, 2, 3, 4, 5]
@@ -73,7 +73,7 @@ def test_ranked_by_score_unscored_last(board, viewer, workspace, django_assert_n
     first = result.items[0]
     assert first.inputs == rice_inputs(500, 2, 80, 2)
     assert first.feature.product.key == "PAY" and first.feature.status.name == "New"
-    assert first.signals["votes"] == 0.0 and first.pinned is None
+    assert first.signals == {} and first.pinned is None
 
 
 def test_closed_and_archived(board, leader, viewer, workspace):
@@ -132,7 +132,7 @@ def test_a_model_reading_signals_scores_afresh(board, leader, viewer, workspace,
     model = ScoringModelFactory(
         workspace=workspace, framework="custom", config={"formula": "votes * 10 / effort", "inputs": []}
     )
-    with django_assert_num_queries(14):  # also the inputs and two signal queries for every candidate
+    with django_assert_num_queries(10):  # also the inputs and the signals it reads, for every candidate
         result = ranking.ranked_features(user=viewer, workspace=workspace, model=model)
     assert titles(result) == ["Gamma", "Beta", "Alpha", "Delta", "Eps"]
     assert [item.score for item in result.items] == [15.0, 5.0, None, None, None]
@@ -152,7 +152,7 @@ def test_rank_order_matches_the_frameworks_rank():
 
 
 def test_explanation_of_a_rice_score(board, viewer, workspace, django_assert_num_queries):
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(13):
         why = ranking.score_explanation(user=viewer, workspace=workspace, model=board["model"], feature=board["d"])
     assert (why["position"], why["total"], why["score"], why["method"]) == (2, 5, 200.0, "log")
     logs = {"reach": math.log(200), "impact": 0.0, "confidence": 0.0, "effort": 0.0}

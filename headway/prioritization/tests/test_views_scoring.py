@@ -77,7 +77,7 @@ def test_ranking_for_a_viewer_in_score_order_without_edit_controls(web_client, v
     client = web_client(viewer)
     client.get(url("ranking"))  # warm the session and caches
     # session, user, workspace, role, models ×2, products, the ranking (4), its page's signals (6), …
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(13):
         response = client.get(url("ranking"))
     assert response.status_code == 200
     page = html(response)

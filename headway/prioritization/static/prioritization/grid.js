@@ -135,10 +135,13 @@
       var old = row.querySelector('td[data-col="' + td.getAttribute("data-col") + '"]');
       if (!old) return;
       old.className = td.className;
-      if (!old.contains(document.activeElement)) { old.innerHTML = td.innerHTML; return; }
-      // The person is in this cell: keep what they type, take the saved value only if untouched.
       var input = old.querySelector("[data-cell]"), newInput = td.querySelector("[data-cell]");
-      if (input && newInput && valueOf(input) !== null && input.value === input.getAttribute("data-sent")) {
+      // A cell changed while the row was saving (fast typing, a choice picked meanwhile) keeps its
+      // new value: the next save, already queued by its change event, sends it.
+      var edited = input && valueOf(input) !== null && input.value !== input.getAttribute("data-sent");
+      if (!old.contains(document.activeElement) && !edited) { old.innerHTML = td.innerHTML; return; }
+      // The person is in this cell, or changed it: keep it, take the saved value only if untouched.
+      if (input && newInput && valueOf(input) !== null && !edited) {
         input.value = newInput.value;
       }
       if (input) {
