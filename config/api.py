@@ -86,10 +86,12 @@ def _register_routers() -> None:
     api.add_router("/", portfolio_router)
     api.add_router("/", customers_router)
     api.add_router("/", strategy_router)
+    # Before the backlog: its /features/{feature_id} would take /features/ranked (ninja's path
+    # parameters match any text, so the first router registered wins).
+    api.add_router("/", prioritization_router)
     api.add_router("/", backlog_router)
     api.add_router("/", ideas_router)
     api.add_router("/", insights_router)
-    api.add_router("/", prioritization_router)
     api.add_router("/", reports_router)
 
 
