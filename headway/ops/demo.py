@@ -5,8 +5,9 @@ and API use, so the demo also exercises validation and the audit trail. The cont
 the few random choices come from a seeded generator: two runs produce the same portfolio, customers
 and backlog. The strategy (visions, objectives, initiatives, ~150 features) is in ``demo_plan``;
 its objectives are those of the previous and the current quarter, so they follow the calendar.
-The ideas portal is in ``demo_ideas`` and the insights inbox (feedback notes, themes, evidence) in
-``demo_insights``.
+The ideas portal is in ``demo_ideas``, the insights inbox (feedback notes, themes, evidence) in
+``demo_insights`` and the prioritization (scoring models, teams, a capacity plan) in
+``demo_prioritization``.
 """
 
 from __future__ import annotations
@@ -359,6 +360,7 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
     from headway.ops.demo_ideas import build_ideas
     from headway.ops.demo_insights import build_insights
     from headway.ops.demo_plan import build_strategy_and_backlog
+    from headway.ops.demo_prioritization import build_prioritization
     from headway.ops.people import membership_ensure
     from headway.portfolio.services import component_create, product_create, product_line_create
     from headway.workspaces.services import workspace_create
@@ -419,4 +421,5 @@ def demo_create(*, reset: bool = False, progress: Progress = no_progress) -> Dem
         progress=progress,
     )  # fmt: skip
     build_insights(workspace=workspace, users=users, products=products, progress=progress)
+    build_prioritization(workspace=workspace, users=users, products=products, progress=progress)
     return DemoResult(workspace=workspace, created=True, users=DEMO_USERS, replaced=existing is not None)

@@ -145,19 +145,21 @@ def test_round_trip_reproduces_every_row_exactly(rich, tmp_path):
         "insights.Highlight": 25,
         "insights.LabelCorrection": 2,
         "insights.ThemeSpace": 1,
-        "prioritization.ScoringModel": 0,
+        # The demo's prioritization (headway/ops/demo_prioritization.py): four models, 300 scores and their 304
+        # changes, two pins; three teams of four with time off and allocations; the next quarter's plan.
+        "prioritization.ScoringModel": 4,
         "prioritization.ProductScoringModel": 0,
-        "prioritization.FeatureScore": 0,
-        "prioritization.FeatureScoreChange": 0,
-        "prioritization.RankOverride": 0,
-        "prioritization.Team": 0,
-        "prioritization.TeamMember": 0,
-        "prioritization.TimeOff": 0,
-        "prioritization.TeamAllocation": 0,
-        "prioritization.CapacityPlan": 0,
-        "prioritization.PlanTeam": 0,
-        "prioritization.PlanItem": 0,
-        "prioritization.PlanScenario": 0,
+        "prioritization.FeatureScore": 300,
+        "prioritization.FeatureScoreChange": 304,
+        "prioritization.RankOverride": 2,
+        "prioritization.Team": 3,
+        "prioritization.TeamMember": 12,
+        "prioritization.TimeOff": 5,
+        "prioritization.TeamAllocation": 8,
+        "prioritization.CapacityPlan": 1,
+        "prioritization.PlanTeam": 3,
+        "prioritization.PlanItem": 82,
+        "prioritization.PlanScenario": 1,
         "core.AuditEvent": len(before["core.AuditEvent"]),
     }
     path = backup_to_file(tmp_path / "all.json.gz")["counts"] and tmp_path / "all.json.gz"
@@ -262,7 +264,9 @@ def test_restore_refuses_a_database_that_is_not_empty(demo):
         "10 feature dependencies, 3 portals, 10 portal products, 19 portal accounts, 7 idea statuses, "
         "5 idea categories, 1 demand settings, 33 ideas, 342 votes, 58 idea comments, 352 subscriptions, "
         "417 idea events, 305 notifications, 1 merge, 2 note imports, 5 themes, 139 feedback notes, 25 highlights, "
-        "2 label corrections, 1 theme space, 756 audit events). Restore keeps every primary key, so it "
+        "2 label corrections, 1 theme space, 4 scoring models, 300 feature scores, 304 score changes, "
+        "2 rank overrides, 3 teams, 12 team members, 5 time off, 8 team allocations, 1 capacity plan, 3 plan teams, "
+        "82 plan items, 1 plan scenario, 1097 audit events). Restore keeps every primary key, so it "
         "needs an empty database: point HEADWAY_VAR_DIR or DATABASE_URL at a new one, then restore (the tables "
         "are created automatically)."
     )
