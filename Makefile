@@ -60,7 +60,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
-	$(PY) bench/run.py && $(PY) bench/strategy.py && $(PY) bench/ideas.py && $(PY) bench/insights.py && $(PY) bench/planner.py
+	$(PY) bench/run.py && $(PY) bench/strategy.py && $(PY) bench/ideas.py && $(PY) bench/insights.py && $(PY) bench/planner.py && $(PY) bench/prioritization.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var/staticfiles
