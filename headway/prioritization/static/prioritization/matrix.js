@@ -46,8 +46,16 @@
     var xs = state.points.map(function (p) { return p.effort; }).concat([state.lines.effort]);
     var ys = state.points.map(function (p) { return p.value; }).concat([state.lines.value]);
     var xmax = Math.max.apply(null, xs), ymax = Math.max.apply(null, ys), ymin = Math.min.apply(null, ys);
+    // Scores such as RICE span orders of magnitude (50 next to 14,400): on a linear axis most
+    // bubbles would sit in one heap at the bottom, so such values get a log axis.
+    if (ymin > 0 && ymax / ymin >= 100) {
+      return {
+        xmin: 0, xmax: nice(xmax * 1.12 || 1), log: true,
+        ymin: Math.pow(10, Math.floor(Math.log10(ymin))), ymax: Math.pow(10, Math.ceil(Math.log10(ymax))),
+      };
+    }
     return {
-      xmin: 0, xmax: nice(xmax * 1.12 || 1),
+      xmin: 0, xmax: nice(xmax * 1.12 || 1), log: false,
       ymin: ymin >= 0 ? 0 : nice(ymin * 1.12), ymax: nice(ymax * 1.12 || 1),
     };
   }
@@ -92,7 +100,8 @@
       },
       xAxis: { type: "value", name: state.axis.x, nameLocation: "middle", nameGap: 32, min: ext.xmin, max: ext.xmax,
                splitLine: { lineStyle: { color: "#f0f1f4" } } },
-      yAxis: { type: "value", name: state.axis.y, nameLocation: "middle", nameGap: 44, min: ext.ymin, max: ext.ymax,
+      yAxis: { type: ext.log ? "log" : "value", logBase: 10, name: state.axis.y + (ext.log ? " (log scale)" : ""),
+               nameLocation: "middle", nameGap: 44, min: ext.ymin, max: ext.ymax,
                splitLine: { lineStyle: { color: "#f0f1f4" } } },
       series: [{
         type: "scatter",
