@@ -75,6 +75,30 @@ def _world(actor, workspace, tag: str) -> dict:
     highlight = highlight_create(actor=actor, note=note, start=0, end=4, importance="important", feature=feature)
     note_import = NoteImport.objects.create(workspace=workspace, created_by=actor, filename=f"{tag}.csv", channel="CSV")
     job = InsightJob.objects.create(workspace=workspace, kind=InsightJob.Kind.CLASSIFY, started_by=actor)
+    from headway.backlog.services import feature_update
+    from headway.prioritization.services import capacity, plans, scoring
+
+    scoring_model = scoring.scoring_model_create(
+        actor=actor, workspace=workspace, name=f"{tag} model", framework="rice", is_default=True
+    )
+    scoring.feature_score_set(
+        actor=actor,
+        model=scoring_model,
+        feature=feature,
+        inputs={"reach": 5, "impact": 1, "confidence": 100, "effort": 1},
+    )
+    scoring.rank_override_set(actor=actor, model=scoring_model, feature=feature, position=1, reason=f"{tag} pin")
+    team = capacity.team_create(actor=actor, workspace=workspace, name=f"{tag} team")
+    team_member = capacity.team_member_add(actor=actor, team=team, name=f"{tag} engineer")
+    time_off = capacity.time_off_add(actor=actor, member=team_member, starts_on="2027-01-04", ends_on="2027-01-08")
+    allocation = capacity.team_allocation_set(actor=actor, team=team, product=product, percent=100)
+    feature_update(actor=actor, feature=feature, effort=2)
+    plan = plans.plan_solve(
+        actor=actor, plan=plans.plan_create(actor=actor, workspace=workspace, period="2027-Q1", team_ids=[team.pk])
+    )
+    scenario = plans.plan_scenario_add(
+        actor=actor, plan=plan, changes=[{"kind": "add_capacity", "team": team.pk, "amount": 1}]
+    )
     return {
         "workspace": workspace,
         "admin": actor,
@@ -106,6 +130,13 @@ def _world(actor, workspace, tag: str) -> dict:
         "theme": theme,
         "note_import": note_import,
         "job": job,
+        "scoring_model": scoring_model,
+        "team": team,
+        "team_member": team_member,
+        "time_off": time_off,
+        "allocation": allocation,
+        "plan": plan,
+        "scenario": scenario,
     }
 
 
@@ -155,6 +186,7 @@ def _fill(route: str, world: dict) -> str:
     ids = {
         "membership_id": world["membership"].pk,
         "invitation_id": world["invitation"].pk,
+        "scenario_id": world["scenario"].pk,
     }
     by_prefix = [
         ("portfolio/lines/", world["line"].pk),
@@ -184,6 +216,16 @@ def _fill(route: str, world: dict) -> str:
         ("insights/themes/", world["theme"].pk),
         ("insights/imports/", world["note_import"].pk),
         ("insights/jobs/", world["job"].pk),
+        ("prioritization/features/", world["feature"].pk),
+        ("prioritization/grid/features/", world["feature"].pk),
+        ("prioritization/matrix/features/", world["feature"].pk),
+        ("prioritization/ideas/", world["idea"].pk),
+        ("prioritization/models/", world["scoring_model"].pk),
+        ("prioritization/teams/members/", world["team_member"].pk),
+        ("prioritization/teams/time-off/", world["time_off"].pk),
+        ("prioritization/teams/allocations/", world["allocation"].pk),
+        ("prioritization/teams/", world["team"].pk),
+        ("prioritization/plans/", world["plan"].pk),
     ]
     pk = next((value for prefix, value in by_prefix if route.startswith("w/<slug:ws>/" + prefix)), 1)
 
@@ -302,6 +344,19 @@ ID_OBJECTS = {
     "into_id": "theme",
     "job_id": "job",
     "idea_ids": "idea",
+    "model_id": "scoring_model",
+    "scoring_model_id": "scoring_model",
+    "team_id": "team",
+    "team_ids": "team",
+    "team_member_id": "team_member",
+    "time_off_id": "time_off",
+    "allocation_id": "allocation",
+    "plan_id": "plan",
+    "scenario_id": "scenario",
+    "must_have_ids": "feature",
+    "add_feature_ids": "feature",
+    "remove_feature_ids": "feature",
+    "user_id": "admin",
 }
 
 
@@ -314,6 +369,13 @@ def _example(schema: dict, prop: dict, name: str, world: dict):
     if name in ID_OBJECTS:
         pk = world[ID_OBJECTS[name]].pk
         return [pk] if prop.get("type") == "array" else pk
+    if "const" in prop:
+        return prop["const"]
+    if prop.get("type") == "object":  # a nested object: its required fields; a free-form map: empty
+        fields = prop.get("properties", {})
+        return {key: _example(schema, fields[key], key, world) for key in prop.get("required", [])}
+    if prop.get("type") == "array" and "items" in prop:  # e.g. a scenario's changes: one of them
+        return [_example(schema, prop["items"], name, world)]
     if prop.get("format") == "uri":
         return "https://isolation.example/x"
     if prop.get("format") == "date":

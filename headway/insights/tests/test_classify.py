@@ -58,10 +58,21 @@ def test_every_kind_is_above_the_floor_and_macro_f1_is_what_was_reached(trained)
     assert trained["kind"]["macro_f1"] >= 0.68
 
 
+# Retraining is not bit-for-bit the same on every CPU (BLAS kernels sum in different orders): on
+# another machine the sentiment figures moved by 0.002. Counts must match exactly, figures to 0.005.
+TRAINING_TOLERANCE = 0.005
+
+
 def test_training_reproduces_the_committed_report(trained):
     committed = json.loads(REPORT.read_text())
     for part in ("kind", "sentiment"):
-        assert _rounded(trained[part]) == _rounded(committed[part])
+        got, want = _rounded(trained[part]), _rounded(committed[part])
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            if isinstance(value, float):
+                assert got[key] == pytest.approx(value, abs=TRAINING_TOLERANCE), (part, key)
+            else:
+                assert got[key] == value, (part, key)
     assert trained["kind"]["test_count"] == 577
     assert trained["kind"]["train_count"] == 2308 + 712  # the 80 % plus the reviews with several kinds
     assert trained["kind"]["multi_kind_rows"] == 712

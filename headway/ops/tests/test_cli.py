@@ -27,8 +27,8 @@ def test_every_command_is_listed():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert sorted(sub.choices) == [
-        "backup", "check", "createadmin", "demo", "digest", "import", "ingest", "insights", "migrate", "restore",
-        "serve", "token", "worker",
+        "backup", "check", "createadmin", "demo", "digest", "import", "ingest", "insights", "migrate", "plan",
+        "restore", "serve", "token", "worker",
     ]  # fmt: skip
 
 

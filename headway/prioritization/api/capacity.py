@@ -183,11 +183,6 @@ class PeriodQuery(Schema):
     ends_on: Date | None = Field(None, description="Last day of the period (with starts_on).")
 
 
-class RequiredPeriod(Schema):
-    starts_on: Date = Field(description="First day of the period.")
-    ends_on: Date = Field(description="Last day of the period (up to 3 years after the first).")
-
-
 class TeamFilters(PeriodQuery):
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=100)
@@ -274,8 +269,8 @@ def _team(request: HttpRequest, team_id: int) -> Team:
     return selectors.team_get(user=request.user, workspace=workspace_of(request), team_id=team_id)
 
 
-def _member(request: HttpRequest, member_id: int) -> TeamMember:
-    return selectors.member_get(user=request.user, workspace=workspace_of(request), member_id=member_id)
+def _member(request: HttpRequest, team_member_id: int) -> TeamMember:
+    return selectors.member_get(user=request.user, workspace=workspace_of(request), member_id=team_member_id)
 
 
 def _member_out(member: TeamMember) -> TeamMember:
@@ -362,12 +357,15 @@ def team_archive(request: HttpRequest, team_id: int) -> Status:
     response=responses({200: CapacityOut}),
     summary="A team's capacity for a period",
     description="Each member's capacity per week × the weekdays they are in the team during the period, less "
-    "their time off (overlaps counted once), ÷ 5; and the team's total.",
+    "their time off (overlaps counted once), ÷ 5; and the team's total. The period is the next quarter unless "
+    "starts_on and ends_on are given.",
 )
-def team_capacity(request: HttpRequest, team_id: int, period: Query[RequiredPeriod]) -> dict:
+def team_capacity(request: HttpRequest, team_id: int, period: Query[PeriodQuery]) -> dict:
     team = _team(request, team_id)
-    found = _period(period.starts_on, period.ends_on)
-    assert found is not None
+    # Without a period: the next quarter, what a team usually plans (as on the teams page).
+    found = _period(period.starts_on, period.ends_on) or capacity.quarter_bounds(
+        *capacity.next_quarter(dt.date.today())
+    )
     result = selectors.team_capacity(
         workspace_id=team.workspace_id, team_ids=[team.pk], starts_on=found[0], ends_on=found[1]
     )
@@ -396,36 +394,36 @@ def team_member_add(request: HttpRequest, team_id: int, data: MemberIn) -> Statu
 
 
 @router.patch(
-    "/team-members/{member_id}",
+    "/team-members/{team_member_id}",
     response=responses({200: MemberOut}),
     summary="Change a team member",
     description="Leaders and up. Name, capacity per week, joining and leaving dates (null clears a date).",
 )
-def team_member_update(request: HttpRequest, member_id: int, data: MemberPatch) -> TeamMember:
-    member = _member(request, member_id)
+def team_member_update(request: HttpRequest, team_member_id: int, data: MemberPatch) -> TeamMember:
+    member = _member(request, team_member_id)
     services.team_member_update(actor=request.user, member=member, **data.model_dump(exclude_unset=True))
     return _member_out(member)
 
 
 @router.delete(
-    "/team-members/{member_id}",
+    "/team-members/{team_member_id}",
     response=responses({204: None}),
     summary="Take a member out of a team",
     description="Leaders and up. Their time off goes with them.",
 )
-def team_member_remove(request: HttpRequest, member_id: int) -> Status:
-    services.team_member_remove(actor=request.user, member=_member(request, member_id))
+def team_member_remove(request: HttpRequest, team_member_id: int) -> Status:
+    services.team_member_remove(actor=request.user, member=_member(request, team_member_id))
     return Status(204, None)
 
 
 @router.post(
-    "/team-members/{member_id}/time-off",
+    "/team-members/{team_member_id}/time-off",
     response=responses({201: TimeOffOut}),
     summary="Add time off for a team member",
     description="Leaders and up. Both days included; weekends cost nothing; overlaps are counted once.",
 )
-def time_off_add(request: HttpRequest, member_id: int, data: TimeOffIn) -> Status:
-    member = _member(request, member_id)
+def time_off_add(request: HttpRequest, team_member_id: int, data: TimeOffIn) -> Status:
+    member = _member(request, team_member_id)
     item = services.time_off_add(
         actor=request.user, member=member, starts_on=data.starts_on, ends_on=data.ends_on, note=data.note
     )

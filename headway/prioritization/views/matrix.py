@@ -251,13 +251,14 @@ def matrix_value(request: HttpRequest, pk: int) -> HttpResponse:
     """Set the scoring model's value input of a feature (a vertical drag on the matrix)."""
     user, workspace = request.user, request.workspace  # type: ignore[attr-defined]
     model = None
+    # A feature of another workspace is a 404 before anything else (not a message on the matrix).
+    feature = backlog_selectors.feature_get(actor=user, workspace=workspace, feature_id=pk)
     try:
         permissions.require(user, Action.PRIORITY_VIEW, workspace)
         model_id = id_param(request.POST.get("model"))
         if model_id is None:
             raise HeadwayError("Choose a scoring model.", fields={"model": ["Choose a scoring model."]})
         model = ranking_selectors.scoring_model_get(user=user, workspace=workspace, model_id=model_id)
-        feature = backlog_selectors.feature_get(actor=user, workspace=workspace, feature_id=pk)
         _, key = engine.value_axis(engine.spec_of(model))
         if not key:
             raise HeadwayError(
