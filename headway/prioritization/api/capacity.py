@@ -109,7 +109,7 @@ class TimeOffOut(Schema):
         return capacity.working_days(obj.starts_on, obj.ends_on)
 
 
-class MemberOut(Schema):
+class TeamMemberOut(Schema):
     id: int
     team_id: int
     user_id: int | None = Field(description="The workspace member, or null for someone known only by name.")
@@ -171,7 +171,7 @@ class TeamOut(Schema):
 
 
 class TeamDetailOut(TeamOut):
-    members: list[MemberOut]
+    members: list[TeamMemberOut]
 
     @staticmethod
     def resolve_members(obj: Any) -> list[Any]:
@@ -199,7 +199,7 @@ class TeamPatch(StrictIn):
     description: Description = _optional()
 
 
-class MemberIn(StrictIn):
+class TeamMemberIn(StrictIn):
     user_id: Id | None = Field(None, description="A workspace member; the name defaults to theirs.")
     name: PersonName | None = Field(None, description="Required when user_id is not given.")
     weekly_capacity: WeeklyCapacity = Decimal("1")
@@ -207,7 +207,7 @@ class MemberIn(StrictIn):
     ends_on: Date | None = None
 
 
-class MemberPatch(StrictIn):
+class TeamMemberPatch(StrictIn):
     name: PersonName = _optional()
     weekly_capacity: WeeklyCapacity = _optional()
     starts_on: Date | None = Field(None, description="null: in the team from the start.")
@@ -374,11 +374,11 @@ def team_capacity(request: HttpRequest, team_id: int, period: Query[PeriodQuery]
 
 @router.post(
     "/teams/{team_id}/members",
-    response=responses({201: MemberOut}),
+    response=responses({201: TeamMemberOut}),
     summary="Add a member to a team",
     description="Leaders and up. A workspace member (user_id; the name defaults to theirs) or just a name.",
 )
-def team_member_add(request: HttpRequest, team_id: int, data: MemberIn) -> Status:
+def team_member_add(request: HttpRequest, team_id: int, data: TeamMemberIn) -> Status:
     team = _team(request, team_id)
     with api_field_names(RENAMES):
         member = services.team_member_add(
@@ -395,11 +395,11 @@ def team_member_add(request: HttpRequest, team_id: int, data: MemberIn) -> Statu
 
 @router.patch(
     "/team-members/{team_member_id}",
-    response=responses({200: MemberOut}),
+    response=responses({200: TeamMemberOut}),
     summary="Change a team member",
     description="Leaders and up. Name, capacity per week, joining and leaving dates (null clears a date).",
 )
-def team_member_update(request: HttpRequest, team_member_id: int, data: MemberPatch) -> TeamMember:
+def team_member_update(request: HttpRequest, team_member_id: int, data: TeamMemberPatch) -> TeamMember:
     member = _member(request, team_member_id)
     services.team_member_update(actor=request.user, member=member, **data.model_dump(exclude_unset=True))
     return _member_out(member)

@@ -273,7 +273,7 @@ class CompareFilters(Schema):
     scenario: Id | None = Field(None, description="One of this plan's scenarios.")
 
 
-class ObjectiveOut(Schema):
+class SayNoObjectiveOut(Schema):
     id: int
     title: str
     weight: int
@@ -311,7 +311,7 @@ class DisplacesOut(Schema):
 class SayNoOut(Schema):
     subject: str
     sentences: list[str]
-    objectives_served: list[ObjectiveOut]
-    objectives_not_served: list[ObjectiveOut]
+    objectives_served: list[SayNoObjectiveOut]
+    objectives_not_served: list[SayNoObjectiveOut]
     rank: RankOut | None
     displaces: DisplacesOut | None

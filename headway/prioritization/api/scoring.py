@@ -183,7 +183,7 @@ class ScoringModelPatch(StrictIn):
     is_default: bool = _optional()
 
 
-class FeatureRef(Schema):
+class ScoredFeatureRef(Schema):
     id: int
     ref: str = Field(description="Product key and number, such as PAY-12.")
     title: str
@@ -218,7 +218,7 @@ class ModelScoreOut(Schema):
 
 
 class FeatureScoresOut(Schema):
-    feature: FeatureRef
+    feature: ScoredFeatureRef
     signals: dict[str, float | None] = Field(
         description="The built-in signals (votes, demand, companies, arr, objectives, objective_priority, age_days, "
         "effort); null when there is no value (effort not estimated)."
@@ -247,14 +247,14 @@ class ExplanationRow(Schema):
 
 
 class NeighbourOut(Schema):
-    feature: FeatureRef
+    feature: ScoredFeatureRef
     position: int
     score: float | None
 
 
 class ExplanationOut(Schema):
     model: ModelRef
-    feature: FeatureRef
+    feature: ScoredFeatureRef
     position: int | None
     total: int
     score: float | None
@@ -303,7 +303,7 @@ class RankedOut(Schema):
     score_position: int | None = Field(description="Where the score alone would put it.")
     pinned: bool
     pin_reason: str
-    feature: FeatureRef
+    feature: ScoredFeatureRef
     status: str
     owner_id: int | None
     inputs: dict[str, Any]
