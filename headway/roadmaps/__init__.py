@@ -1,0 +1,1 @@
+"""Roadmaps and releases (issue 7)."""

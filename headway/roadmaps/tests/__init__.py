@@ -1,0 +1,1 @@
+"""Tests for roadmaps and releases (issue 7)."""
