@@ -4,7 +4,11 @@ script by path, and writing its own section of docs/benchmarks.md."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -53,3 +57,20 @@ def write_doc(name: str, section: str, *, new_file: str = "# Benchmarks\n") -> N
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
+
+
+def child(script: str | Path, command: str, env: dict[str, str], *extra: str, timeout: int) -> dict:
+    """Run one step of ``script`` in a fresh process and read the JSON of its last line; a failure
+    is reported, not fatal (other steps still run)."""
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, str(script), command, *extra],
+            cwd=Path(script).resolve().parent.parent, env=env, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    if result.returncode:
+        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        return {"error": " | ".join(tail[-3:])[:400], "wall": time.monotonic() - started}
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -55,6 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
 from bench.common import DOC, load_module, percentile, shared_data, write_doc  # noqa: E402
+from bench.common import child as common_child  # noqa: E402
 
 SECTION = "insights"
 EMAIL, PASSWORD, SLUG = "bench@example.com", "bench-password-1234", "bench"
@@ -489,19 +490,8 @@ def similar(queries: int) -> dict:
 
 
 def child(command: str, env: dict[str, str], *extra: str) -> dict:
-    """Run one step in a fresh process; a failure is reported, not fatal (other steps still run)."""
-    started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [sys.executable, __file__, command, *extra],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {CHILD_TIMEOUT} s"}
-    if result.returncode:
-        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        return {"error": " | ".join(tail[-3:])[:400], "wall": time.monotonic() - started}
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """One step of this script in a fresh process (``bench.common.child``)."""
+    return common_child(__file__, command, env, *extra, timeout=CHILD_TIMEOUT)
 
 
 def machine() -> dict:

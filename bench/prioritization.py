@@ -53,6 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so `bench.common` imports when run as `python bench/x.py`
 from bench.common import DOC, load_module, percentile, write_doc  # noqa: E402
+from bench.common import child as common_child  # noqa: E402
 
 SECTION = "prioritization"
 EMAIL, PASSWORD, SLUG = "bench@example.com", "bench-password-1234", "bench"
@@ -523,19 +524,8 @@ def rank(runs: int) -> dict:
 
 
 def child(command: str, env: dict[str, str], *extra: str) -> dict:
-    """Run one step in a fresh process; a failure is reported, not fatal (other steps still run)."""
-    started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [sys.executable, __file__, command, *extra],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {CHILD_TIMEOUT} s"}
-    if result.returncode:
-        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        return {"error": " | ".join(tail[-3:])[:400], "wall": time.monotonic() - started}
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """One step of this script in a fresh process (``bench.common.child``)."""
+    return common_child(__file__, command, env, *extra, timeout=CHILD_TIMEOUT)
 
 
 def planner_figures() -> dict:
