@@ -29,11 +29,10 @@ from headway.prioritization.selectors import ranking as selectors
 from headway.prioritization.selectors.signals import feature_signals
 from headway.prioritization.services import scoring as services
 from headway.prioritization.views.ranking import (
-    choose_model,
     field_value,
+    filters_context,
     label_text,
     number_text,
-    products_of,
     query_of,
     value_text,
 )
@@ -142,30 +141,9 @@ def _has_labels(spec: engine.ModelSpec) -> bool:
 
 def _grid_context(request: HttpRequest, params: QueryDict, **extra: Any) -> dict[str, Any]:
     user, workspace = request.user, request.workspace  # type: ignore[attr-defined]
-    product_id = id_param(params.get("product"))
-    q = params.get("q", "").strip()[:200]
-    page = id_param(params.get("page")) or 1
-    models, model = choose_model(request, params.get("model"), product_id)
-    products = products_of(request)
-    product = next((p for p in products if p.pk == product_id), None)
-    can_edit = permissions.can(user, Action.SCORE_EDIT, workspace)
-    context: dict[str, Any] = {
-        "area": "prioritization",
-        "tab": "grid",
-        "models": models,
-        "model": model,
-        "model_id": model.pk if model else None,
-        "products": products,
-        "product": product,
-        "product_id": product.pk if product else None,
-        "q": q,
-        "can_edit": can_edit,
-        "can_manage": permissions.can(user, Action.SCORING_MODEL_MANAGE, workspace),
-        "query": query_of(model=model.pk if model else None, product=product.pk if product else None, q=q, page=page),
-        "paste": None,
-        "paste_text": "",
-        **extra,
-    }
+    context, page = filters_context(request, params, "grid")
+    context.update({"paste": None, "paste_text": "", **extra})
+    model, product, q, can_edit = context["model"], context["product"], context["q"], context["can_edit"]
     if model is None:
         return context
     data = selectors.score_grid(

@@ -155,7 +155,9 @@ def _row(item: selectors.RankedFeature, spec: engine.ModelSpec) -> dict[str, Any
     return {"item": item, "inputs": inputs, "score": number_text(item.score), "label": label_text(item.label)}
 
 
-def _ranking_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
+def filters_context(request: HttpRequest, params: QueryDict, tab: str) -> tuple[dict[str, Any], int]:
+    """What the ranking and the grid share: the chosen model and product, the search, the page
+    (returned apart) and what the person may do."""
     user, workspace = request.user, request.workspace  # type: ignore[attr-defined]
     product_id = id_param(params.get("product"))
     q = params.get("q", "").strip()[:200]
@@ -165,7 +167,7 @@ def _ranking_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
     product = next((p for p in products if p.pk == product_id), None)
     context: dict[str, Any] = {
         "area": "prioritization",
-        "tab": "ranking",
+        "tab": tab,
         "models": models,
         "model": model,
         "model_id": model.pk if model else None,
@@ -177,6 +179,13 @@ def _ranking_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
         "can_manage": permissions.can(user, Action.SCORING_MODEL_MANAGE, workspace),
         "query": query_of(model=model.pk if model else None, product=product.pk if product else None, q=q, page=page),
     }
+    return context, page
+
+
+def _ranking_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
+    user, workspace = request.user, request.workspace  # type: ignore[attr-defined]
+    context, page = filters_context(request, params, "ranking")
+    model, product, q = context["model"], context["product"], context["q"]
     if model is None:
         return context
     ranking = selectors.ranked_features(
